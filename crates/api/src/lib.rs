@@ -1,0 +1,1 @@
+//! tigr-api (placeholder, filled in by its owner).

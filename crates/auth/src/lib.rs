@@ -1,0 +1,1 @@
+//! tigr-auth (placeholder, filled in by its owner).

@@ -1,0 +1,1 @@
+//! tigr-ingest (placeholder, filled in by its owner).

@@ -1,0 +1,1 @@
+//! tigr-model (placeholder, filled in by its owner).

@@ -1,0 +1,1 @@
+//! tigr-odata (placeholder, filled in by its owner).

@@ -1,0 +1,1 @@
+//! tigr-store (placeholder, filled in by its owner).

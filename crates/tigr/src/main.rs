@@ -1,0 +1,2 @@
+//! The tigr command-line binary.
+fn main() {}
