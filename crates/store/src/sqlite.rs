@@ -1,0 +1,442 @@
+//! The embedded backend: SQLite in WAL mode inside the data directory, with versioned migrations.
+//!
+//! One writer connection behind a mutex (SQLite allows one writer), and a pool of reader connections so API requests
+//! read concurrently with each other and with ingest. Statements are prepared once per connection (cached).
+
+use crate::layout::{self, ColumnKind, NavSource, Storage, table_of};
+use crate::query::{self, Sql, SqlValue, SqliteDialect};
+use crate::render;
+use crate::{ApplyStats, Collection, EntityRef, ExportItem, ListQuery, Page, Render, Result, Scope, Store, StoreError};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, OpenFlags, ToSql, params_from_iter};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use tigr_model::batch::{Batch, Relation};
+use tigr_model::datetime;
+use tigr_model::id::host_type;
+use tigr_model::json::{Entity, canonical_id};
+use tigr_model::schema::{EntityType, entity_type};
+use tigr_odata::{Expr, Search};
+
+/// Migrations in order; `PRAGMA user_version` records how many have been applied.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/sqlite/0001_initial.sql")];
+
+/// The database file inside the data directory.
+pub const DB_FILE: &str = "tigr.db";
+
+/// The embedded SQLite store.
+#[derive(Debug)]
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl ToSql for SqlValue {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            SqlValue::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            SqlValue::Int(n) => ToSqlOutput::Borrowed(ValueRef::Integer(*n)),
+            SqlValue::Real(f) => ToSqlOutput::Borrowed(ValueRef::Real(*f)),
+            SqlValue::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+        })
+    }
+}
+
+fn read_value(v: ValueRef<'_>) -> SqlValue {
+    match v {
+        ValueRef::Null => SqlValue::Null,
+        ValueRef::Integer(n) => SqlValue::Int(n),
+        ValueRef::Real(f) => SqlValue::Real(f),
+        ValueRef::Text(t) | ValueRef::Blob(t) => SqlValue::Text(String::from_utf8_lossy(t).into_owned()),
+    }
+}
+
+fn open_connection(path: &Path, write: bool) -> Result<Connection> {
+    let flags = if write {
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.set_prepared_statement_cache_capacity(256);
+    if write {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+    }
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let supported = MIGRATIONS.len() as i64;
+    if current > supported {
+        return Err(StoreError::TooNew { found: current, supported });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating and migrating as needed) the store in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir { path: data_dir.display().to_string(), source })?;
+        let path = data_dir.join(DB_FILE);
+        let mut writer = open_connection(&path, true)?;
+        migrate(&mut writer)?;
+        Ok(SqliteStore { path, writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) })
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64> {
+        self.read(|c| Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?))
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let pooled = self.readers.lock().map_err(|_| poisoned())?.pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => open_connection(&self.path, false)?,
+        };
+        let out = f(&conn);
+        if let Ok(mut pool) = self.readers.lock() {
+            pool.push(conn);
+        }
+        out
+    }
+
+    fn query_rows(conn: &Connection, sql: &Sql<'_>) -> Result<Vec<Vec<SqlValue>>> {
+        let mut stmt = conn.prepare_cached(&sql.text)?;
+        let width = stmt.column_count();
+        let mut rows = stmt.query(params_from_iter(sql.params.iter()))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push((0..width).map(|i| row.get_ref(i).map(read_value)).collect::<rusqlite::Result<Vec<_>>>()?);
+        }
+        Ok(out)
+    }
+
+    fn render_ref(conn: &Connection, e: &EntityRef, r: &Render<'_>) -> Result<Option<Value>> {
+        let table = table_of(e.ty);
+        let mut sql = Sql::new(&SqliteDialect);
+        sql.push(&format!("SELECT {} FROM \"{table}\" t WHERE t.id = ", query::select_list(table))).bind_push(SqlValue::Text(e.id.clone()));
+        let rows = Self::query_rows(conn, &sql)?;
+        let Some(vals) = rows.first() else { return Ok(None) };
+        let nested = Render { version: r.version, select: None, expand: &[] };
+        let mut expand = |target: &EntityRef| Self::render_ref(conn, target, &nested);
+        render::row(table, vals, r, &mut expand).map(Some)
+    }
+
+    fn where_clause(coll: &Collection, filter: Option<&Expr>, search: Option<&Search>, sql: &mut Sql<'_>) -> Result<()> {
+        let table = table_of(coll.ty);
+        sql.push(" WHERE ");
+        query::scope(coll, sql)?;
+        if let Some(f) = filter {
+            sql.push(" AND ");
+            query::filter(f, table, sql)?;
+        }
+        if let Some(s) = search {
+            sql.push(" AND ");
+            query::search(s, coll.ty, sql)?;
+        }
+        Ok(())
+    }
+}
+
+fn poisoned() -> StoreError {
+    StoreError::BadRequest("store lock poisoned by an earlier panic".into())
+}
+
+/// Converts a canonical JSON property value to its stored form.
+fn stored(v: &Value, storage: Storage) -> SqlValue {
+    match (v, storage) {
+        (Value::Null, _) => SqlValue::Null,
+        (Value::String(s), Storage::Micros) => datetime::parse(s).map(SqlValue::Int).unwrap_or(SqlValue::Null),
+        (Value::String(s), _) => SqlValue::Text(s.clone()),
+        (Value::Bool(b), _) => SqlValue::Int(i64::from(*b)),
+        (Value::Number(n), Storage::Real) => n.as_f64().map(SqlValue::Real).unwrap_or(SqlValue::Null),
+        (Value::Number(n), _) => n.as_i64().map(SqlValue::Int).unwrap_or(SqlValue::Null),
+        (other, _) => SqlValue::Text(other.to_string()),
+    }
+}
+
+/// `first*` columns keep the earliest value, `last*` the latest; everything else takes the newest write.
+fn merge_expr(col: &str) -> String {
+    if col.starts_with("firstSeen") {
+        format!("\"{col}\" = COALESCE(min(excluded.\"{col}\", \"{col}\"), excluded.\"{col}\", \"{col}\")")
+    } else if col.starts_with("lastSeen") || col == "lastScanDateTime" {
+        format!("\"{col}\" = COALESCE(max(excluded.\"{col}\", \"{col}\"), excluded.\"{col}\", \"{col}\")")
+    } else {
+        format!("\"{col}\" = COALESCE(excluded.\"{col}\", \"{col}\")")
+    }
+}
+
+fn upsert(conn: &Connection, table: &str, cols: &[(String, SqlValue)]) -> Result<()> {
+    let names: Vec<String> = std::iter::once("id".to_owned()).chain(cols.iter().skip(1).map(|(n, _)| format!("\"{n}\""))).collect();
+    let params: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+    let updates: Vec<String> = cols.iter().skip(1).map(|(n, _)| merge_expr(n)).collect();
+    let conflict = if updates.is_empty() { "DO NOTHING".to_owned() } else { format!("DO UPDATE SET {}", updates.join(", ")) };
+    let sql = format!("INSERT INTO \"{table}\" ({}) VALUES ({}) ON CONFLICT(id) {conflict}", names.join(", "), params.join(", "));
+    conn.prepare_cached(&sql)?.execute(params_from_iter(cols.iter().map(|(_, v)| v)))?;
+    Ok(())
+}
+
+/// Makes sure a referenced entity has a row (so navigations never dangle); returns whether one was created.
+fn ensure(conn: &Connection, ty: &EntityType, id: &str) -> Result<bool> {
+    let table = table_of(ty);
+    let n = if table == "host" {
+        conn.prepare_cached("INSERT INTO \"host\" (id, \"type\") VALUES (?1, ?2) ON CONFLICT(id) DO NOTHING")?.execute([id, host_type(id)])?
+    } else {
+        conn.prepare_cached(&format!("INSERT INTO \"{table}\" (id) VALUES (?1) ON CONFLICT(id) DO NOTHING"))?.execute([id])?
+    };
+    Ok(n > 0)
+}
+
+fn link(conn: &Connection, kind: &str, src: &str, dst: &str, dst_type: &str) -> Result<()> {
+    conn.prepare_cached("INSERT INTO \"link\" (kind, src, dst, \"dstType\") VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING")?
+        .execute([kind, src, dst, dst_type])?;
+    Ok(())
+}
+
+fn apply_entity(conn: &Connection, e: &Entity, stats: &mut ApplyStats) -> Result<()> {
+    let table = table_of(e.ty);
+    let mut cols: Vec<(String, SqlValue)> = vec![("id".into(), SqlValue::Text(e.id.clone()))];
+    if table == "host" {
+        cols.push(("type".into(), SqlValue::Text(e.ty.name.into())));
+    }
+    for (name, v) in &e.props {
+        if let Some(c) = layout::column(table, name) {
+            if let ColumnKind::Prop(_, storage) = c.kind {
+                cols.push((name.clone(), stored(v, storage)));
+            }
+        }
+    }
+    for r in &e.refs {
+        let Some(NavSource::Column(col)) = layout::nav_source(e.ty, r.nav) else { continue };
+        cols.push((col.to_owned(), SqlValue::Text(r.id.clone())));
+        if layout::column(table, &format!("{col}Type")).is_some() {
+            cols.push((format!("{col}Type"), SqlValue::Text(r.ty.name.into())));
+        }
+        stats.stubs += u64::from(ensure(conn, r.ty, &r.id)?);
+    }
+    upsert(conn, table, &cols)?;
+    // A certificate seen on a host makes the host one of the certificate's related hosts.
+    if e.ty.name == "hostSslCertificate" {
+        let host = e.refs.iter().find(|r| r.nav == "host");
+        let cert = e.refs.iter().find(|r| r.nav == "sslCertificate");
+        if let (Some(h), Some(c)) = (host, cert) {
+            link(conn, "sslCertificate.relatedHosts", &c.id, &h.id, h.ty.name)?;
+        }
+    }
+    stats.entities += 1;
+    Ok(())
+}
+
+fn apply_relation(conn: &Connection, rel: &Relation, stats: &mut ApplyStats) -> Result<()> {
+    let (Some(parent), Some(child)) = (entity_type(rel.parent_type), entity_type(rel.child_type)) else {
+        return Err(StoreError::BadRequest(format!("relation between unknown types {} and {}", rel.parent_type, rel.child_type)));
+    };
+    let (pid, cid) = (canonical_id(parent, &rel.parent_id), canonical_id(child, &rel.child_id));
+    stats.stubs += u64::from(ensure(conn, parent, &pid)?) + u64::from(ensure(conn, child, &cid)?);
+    match layout::nav_source(parent, rel.nav) {
+        Some(NavSource::Reverse { table, column, via: None }) => {
+            conn.prepare_cached(&format!("UPDATE \"{table}\" SET \"{column}\" = ?1 WHERE id = ?2"))?.execute([&pid, &cid])?;
+        }
+        Some(NavSource::Reverse { table, column, via: Some(via) }) => {
+            let ptable = table_of(parent);
+            conn.prepare_cached(&format!(
+                "UPDATE \"{table}\" SET \"{column}\" = COALESCE((SELECT \"{via}\" FROM \"{ptable}\" WHERE id = ?1), \"{column}\") WHERE id = ?2"
+            ))?
+            .execute([&pid, &cid])?;
+        }
+        Some(NavSource::Link) => link(conn, &layout::link_kind(parent, rel.nav), &pid, &cid, child.name)?,
+        Some(NavSource::Column(col)) => {
+            let ptable = table_of(parent);
+            conn.prepare_cached(&format!("UPDATE \"{ptable}\" SET \"{col}\" = ?1 WHERE id = ?2"))?.execute([&cid, &pid])?;
+            if layout::column(ptable, &format!("{col}Type")).is_some() {
+                conn.prepare_cached(&format!("UPDATE \"{ptable}\" SET \"{col}Type\" = ?1 WHERE id = ?2"))?.execute([child.name, pid.as_str()])?;
+            }
+        }
+        // Either-side navigations (hostPairs) are implied by the items' own parentHost/childHost stubs.
+        Some(NavSource::Either { .. }) => {}
+        None => return Err(StoreError::BadRequest(format!("{} has no navigation {}", parent.name, rel.nav))),
+    }
+    stats.relations += 1;
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn find(&self, coll: &Collection, id: &str) -> Result<Option<EntityRef>> {
+        let table = table_of(coll.ty);
+        let key = canonical_id(coll.ty, id);
+        self.read(|conn| {
+            let mut sql = Sql::new(&SqliteDialect);
+            sql.push(&format!("SELECT {} FROM \"{table}\" t", query::select_list(table)));
+            Self::where_clause(coll, None, None, &mut sql)?;
+            sql.push(" AND t.id = ").bind_push(SqlValue::Text(key));
+            let rows = Self::query_rows(conn, &sql)?;
+            rows.first().map(|vals| render::row_ref(table, vals)).transpose()
+        })
+    }
+
+    fn follow(&self, e: &EntityRef, nav: &str) -> Result<Option<EntityRef>> {
+        let Some(decl) = e.ty.nav(nav) else { return Ok(None) };
+        let Some(target) = entity_type(decl.target) else { return Ok(None) };
+        match layout::nav_source(e.ty, nav) {
+            Some(NavSource::Column(col)) => self.read(|conn| {
+                let table = table_of(e.ty);
+                let type_col = if layout::column(table, &format!("{col}Type")).is_some() { format!("\"{col}Type\"") } else { "NULL".into() };
+                let mut stmt = conn.prepare_cached(&format!("SELECT \"{col}\", {type_col} FROM \"{table}\" WHERE id = ?1"))?;
+                let mut rows = stmt.query([&e.id])?;
+                let Some(row) = rows.next()? else { return Ok(None) };
+                let (id, ty): (Option<String>, Option<String>) = (row.get(0)?, row.get(1)?);
+                let Some(id) = id else { return Ok(None) };
+                let concrete = if target.is_a("host") {
+                    entity_type(host_type(&id))
+                } else if target.is_abstract {
+                    ty.as_deref().and_then(entity_type)
+                } else {
+                    Some(target)
+                };
+                Ok(concrete.map(|ty| EntityRef { ty, id }))
+            }),
+            Some(_) => {
+                let coll = Collection { ty: target, scope: Scope::Nav { parent: e.clone(), nav: decl.name } };
+                let q = ListQuery { filter: None, orderby: &[], search: None, skip: 0, page_size: 1, cursor: None, count: false };
+                let table = table_of(target);
+                self.read(|conn| {
+                    let mut sql = Sql::new(&SqliteDialect);
+                    sql.push(&format!("SELECT {} FROM \"{table}\" t", query::select_list(table)));
+                    Self::where_clause(&coll, q.filter, q.search, &mut sql)?;
+                    sql.push(" ORDER BY t.id LIMIT 1");
+                    let rows = Self::query_rows(conn, &sql)?;
+                    rows.first().map(|vals| render::row_ref(table, vals)).transpose()
+                })
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn render(&self, e: &EntityRef, r: &Render<'_>) -> Result<Value> {
+        self.read(|conn| Self::render_ref(conn, e, r))?
+            .ok_or_else(|| StoreError::BadRequest(format!("{} {} vanished while being read", e.ty.name, e.id)))
+    }
+
+    fn list(&self, coll: &Collection, q: &ListQuery<'_>, r: &Render<'_>) -> Result<Page> {
+        let table = table_of(coll.ty);
+        let keys = query::sort_keys(q.orderby, table, &SqliteDialect)?;
+        let after = q.cursor.map(query::decode_cursor).transpose()?;
+        let width = 1 + layout::table_columns(table).len();
+        self.read(|conn| {
+            let mut sql = Sql::new(&SqliteDialect);
+            let key_list: Vec<&str> = keys.iter().map(|k| k.expr.as_str()).collect();
+            sql.push(&format!("SELECT {}, {} FROM \"{table}\" t", query::select_list(table), key_list.join(", ")));
+            Self::where_clause(coll, q.filter, q.search, &mut sql)?;
+            if let Some(after) = &after {
+                sql.push(" AND ");
+                query::keyset(&keys, after, &mut sql)?;
+            }
+            sql.push(&format!(" ORDER BY {}", query::order_clause(&keys)));
+            let limit = q.page_size.saturating_add(1);
+            sql.push(" LIMIT ").bind_push(SqlValue::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+            let skip = if after.is_some() { 0 } else { q.skip };
+            sql.push(" OFFSET ").bind_push(SqlValue::Int(i64::try_from(skip).unwrap_or(i64::MAX)));
+            let mut rows = Self::query_rows(conn, &sql)?;
+            let more = rows.len() > q.page_size;
+            rows.truncate(q.page_size);
+            let next_cursor = if more { rows.last().map(|row| query::encode_cursor(&row[width..])) } else { None };
+            let nested = Render { version: r.version, select: None, expand: &[] };
+            let mut items = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let mut expand = |target: &EntityRef| Self::render_ref(conn, target, &nested);
+                items.push(render::row(table, &row[..width], r, &mut expand)?);
+            }
+            let count = if q.count { Some(Self::count_on(conn, coll, q.filter, q.search)?) } else { None };
+            Ok(Page { items, count, next_cursor })
+        })
+    }
+
+    fn count(&self, coll: &Collection, filter: Option<&Expr>, search: Option<&Search>) -> Result<u64> {
+        self.read(|conn| Self::count_on(conn, coll, filter, search))
+    }
+
+    fn apply(&self, batch: &Batch) -> Result<ApplyStats> {
+        let mut conn = self.writer.lock().map_err(|_| poisoned())?;
+        let tx = conn.transaction()?;
+        let mut stats = ApplyStats::default();
+        for e in &batch.entities {
+            apply_entity(&tx, e, &mut stats)?;
+        }
+        for rel in &batch.relations {
+            apply_relation(&tx, rel, &mut stats)?;
+        }
+        tx.commit()?;
+        Ok(stats)
+    }
+
+    fn export(&self, sink: &mut dyn FnMut(ExportItem) -> std::io::Result<()>) -> Result<()> {
+        let io = |e: std::io::Error| StoreError::DataDir { path: "export sink".into(), source: e };
+        self.read(|conn| {
+            let r = Render { version: tigr_model::ApiVersion::Beta, select: None, expand: &[] };
+            for table in layout::TABLES {
+                let sql = format!("SELECT {} FROM \"{table}\" t ORDER BY t.id", query::select_list(table));
+                let mut stmt = conn.prepare(&sql)?;
+                let width = stmt.column_count();
+                let mut rows = stmt.query([])?;
+                while let Some(row) = rows.next()? {
+                    let vals = (0..width).map(|i| row.get_ref(i).map(read_value)).collect::<rusqlite::Result<Vec<_>>>()?;
+                    // Stubs only: the targets are exported as entities of their own.
+                    let mut no_expand = |_: &EntityRef| Ok(None);
+                    sink(ExportItem::Entity(render::row(table, &vals, &r, &mut no_expand)?)).map_err(io)?;
+                }
+            }
+            let mut stmt = conn.prepare("SELECT kind, src, dst, \"dstType\" FROM \"link\" ORDER BY kind, src, dst")?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let (kind, src, dst, dst_type): (String, String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
+                let Some((owner, nav)) = kind.split_once('.') else { continue };
+                let parent_type = if owner == "host" { host_type(&src) } else { owner };
+                let (Some(p), Some(n), Some(c)) = (entity_type(parent_type), entity_type(parent_type).and_then(|p| p.nav(nav)), entity_type(&dst_type))
+                else {
+                    continue;
+                };
+                let rel = Relation { parent_type: p.name, parent_id: src, nav: n.name, child_type: c.name, child_id: dst };
+                sink(ExportItem::Relation(rel)).map_err(io)?;
+            }
+            // Contained children whose parent key lives in a storage-only column.
+            for (table, column, nav) in [("subdomain", "parent", "subdomains"), ("hostReputation", "host", "reputation"), ("vulnerabilityComponent", "vulnerability", "components")] {
+                let mut stmt = conn.prepare(&format!("SELECT \"{column}\", id FROM \"{table}\" WHERE \"{column}\" IS NOT NULL ORDER BY id"))?;
+                let mut rows = stmt.query([])?;
+                while let Some(row) = rows.next()? {
+                    let (parent_id, child_id): (String, String) = (row.get(0)?, row.get(1)?);
+                    let parent_type = if column == "host" || column == "parent" { host_type(&parent_id) } else { "vulnerability" };
+                    let (Some(p), Some(c)) = (entity_type(parent_type), entity_type(table)) else { continue };
+                    let Some(n) = p.nav(nav) else { continue };
+                    sink(ExportItem::Relation(Relation { parent_type: p.name, parent_id, nav: n.name, child_type: c.name, child_id })).map_err(io)?;
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+impl SqliteStore {
+    fn count_on(conn: &Connection, coll: &Collection, filter: Option<&Expr>, search: Option<&Search>) -> Result<u64> {
+        let table = table_of(coll.ty);
+        let mut sql = Sql::new(&SqliteDialect);
+        sql.push(&format!("SELECT COUNT(*) FROM \"{table}\" t"));
+        Self::where_clause(coll, filter, search, &mut sql)?;
+        let rows = Self::query_rows(conn, &sql)?;
+        match rows.first().and_then(|r| r.first()) {
+            Some(SqlValue::Int(n)) => Ok(u64::try_from(*n).unwrap_or(0)),
+            _ => Ok(0),
+        }
+    }
+}
