@@ -1,1 +1,10 @@
-//! tigr-ingest (placeholder, filled in by its owner).
+//! Importers: one module per input format, each turning its input into [`tigr_model::batch::Batch`]es.
+//!
+//! Architecture invariant: importers do no IO beyond reading the input they are given and never touch the store;
+//! the binary applies their batches. One bad record never aborts a run: it becomes a counted, sampled reject
+//! ([`report`]) that names the source, the line or path, and the problem.
+
+pub mod context;
+pub mod graph_json;
+pub mod report;
+pub mod sample;

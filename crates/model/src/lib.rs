@@ -4,11 +4,13 @@
 //! - [`schema`]: every entity, complex and enum type of `microsoft.graph.security` (generated from the CSDL into `csdl.rs`),
 //!   with inheritance resolved and the lookups the other crates need.
 //! - [`json`]: validation and canonicalisation of incoming Graph-shaped JSON against the schema.
+//! - [`batch`]: what importers hand to the store.
 //! - [`id`]: the composite-id codec (base64 of `$$`-joined natural keys) and host-id normalisation.
 //! - [`datetime`]: the one DateTimeOffset format tigr writes, and the parser it accepts.
 //!
 //! No IO and no async here: everything is pure functions over data.
 
+pub mod batch;
 mod csdl;
 pub mod datetime;
 pub mod id;

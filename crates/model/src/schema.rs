@@ -72,6 +72,15 @@ pub struct EntityType {
     pub navs: &'static [Nav],
 }
 
+/// Entity types are schema singletons: two are equal when they are the same type.
+impl PartialEq for EntityType {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for EntityType {}
+
 /// A complex type.
 #[derive(Debug)]
 pub struct ComplexType {
