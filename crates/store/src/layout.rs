@@ -12,9 +12,17 @@ pub(crate) enum NavSource {
     /// To-one, the target's key is in a column of this row (`host`, `parentHost`, `artifact`, …).
     Column(&'static str),
     /// Rows of `table` whose `column` equals this row's key (or, with `via`, this row's `via` column).
-    Reverse { table: &'static str, column: &'static str, via: Option<&'static str> },
+    Reverse {
+        table: &'static str,
+        column: &'static str,
+        via: Option<&'static str>,
+    },
     /// Rows of `table` whose `a` or `b` column equals this row's key.
-    Either { table: &'static str, a: &'static str, b: &'static str },
+    Either {
+        table: &'static str,
+        a: &'static str,
+        b: &'static str,
+    },
     /// Rows named by the link table under this navigation's link kind.
     Link,
 }
@@ -24,21 +32,81 @@ pub(crate) fn nav_source(ty: &EntityType, nav: &str) -> Option<NavSource> {
     use NavSource::*;
     let host = ty.is_a("host");
     Some(match nav {
-        "childHostPairs" if host => Reverse { table: "hostPair", column: "parentHost", via: None },
-        "parentHostPairs" if host => Reverse { table: "hostPair", column: "childHost", via: None },
-        "hostPairs" if host => Either { table: "hostPair", a: "parentHost", b: "childHost" },
-        "components" if host => Reverse { table: "hostComponent", column: "host", via: None },
-        "cookies" if host => Reverse { table: "hostCookie", column: "host", via: None },
-        "trackers" if host => Reverse { table: "hostTracker", column: "host", via: None },
-        "ports" if host => Reverse { table: "hostPort", column: "host", via: None },
-        "sslCertificates" if host => Reverse { table: "hostSslCertificate", column: "host", via: None },
-        "passiveDns" if host => Reverse { table: "passiveDnsRecord", column: "parentHost", via: None },
-        "passiveDnsReverse" if host => Reverse { table: "passiveDnsRecord", column: "artifact", via: None },
-        "reputation" if host => Reverse { table: "hostReputation", column: "host", via: None },
-        "subdomains" if host => Reverse { table: "subdomain", column: "parent", via: None },
-        "whois" if host => Reverse { table: "whoisRecord", column: "host", via: None },
-        "history" if ty.name == "whoisRecord" => Reverse { table: "whoisHistoryRecord", column: "host", via: Some("host") },
-        "components" if ty.name == "vulnerability" => Reverse { table: "vulnerabilityComponent", column: "vulnerability", via: None },
+        "childHostPairs" if host => Reverse {
+            table: "hostPair",
+            column: "parentHost",
+            via: None,
+        },
+        "parentHostPairs" if host => Reverse {
+            table: "hostPair",
+            column: "childHost",
+            via: None,
+        },
+        "hostPairs" if host => Either {
+            table: "hostPair",
+            a: "parentHost",
+            b: "childHost",
+        },
+        "components" if host => Reverse {
+            table: "hostComponent",
+            column: "host",
+            via: None,
+        },
+        "cookies" if host => Reverse {
+            table: "hostCookie",
+            column: "host",
+            via: None,
+        },
+        "trackers" if host => Reverse {
+            table: "hostTracker",
+            column: "host",
+            via: None,
+        },
+        "ports" if host => Reverse {
+            table: "hostPort",
+            column: "host",
+            via: None,
+        },
+        "sslCertificates" if host => Reverse {
+            table: "hostSslCertificate",
+            column: "host",
+            via: None,
+        },
+        "passiveDns" if host => Reverse {
+            table: "passiveDnsRecord",
+            column: "parentHost",
+            via: None,
+        },
+        "passiveDnsReverse" if host => Reverse {
+            table: "passiveDnsRecord",
+            column: "artifact",
+            via: None,
+        },
+        "reputation" if host => Reverse {
+            table: "hostReputation",
+            column: "host",
+            via: None,
+        },
+        "subdomains" if host => Reverse {
+            table: "subdomain",
+            column: "parent",
+            via: None,
+        },
+        "whois" if host => Reverse {
+            table: "whoisRecord",
+            column: "host",
+            via: None,
+        },
+        "history" if ty.name == "whoisRecord" => Reverse {
+            table: "whoisHistoryRecord",
+            column: "host",
+            via: Some("host"),
+        },
+        "components" if ty.name == "vulnerability" => Reverse {
+            table: "vulnerabilityComponent",
+            column: "vulnerability",
+            via: None,
+        },
         "indicators" | "articles" | "relatedHosts" => Link,
         _ => {
             let n = ty.nav(nav)?;
@@ -108,7 +176,7 @@ pub(crate) enum ColumnKind {
     /// A structural property.
     Prop(&'static Prop, Storage),
     /// The key of a to-one navigation target.
-    RefId { nav: &'static str, target: &'static EntityType },
+    RefId { target: &'static EntityType },
     /// The concrete type name of a polymorphic to-one navigation target.
     RefType,
     /// A storage-only column (relation keys, counters, the host subtype).
@@ -130,7 +198,10 @@ fn internal_columns(table: &str) -> &'static [&'static str] {
 /// All concrete types stored in a table.
 pub(crate) fn types_in(table: &str) -> Vec<&'static EntityType> {
     match table {
-        "host" => ["hostname", "ipAddress"].iter().filter_map(|n| entity_type(n)).collect(),
+        "host" => ["hostname", "ipAddress"]
+            .iter()
+            .filter_map(|n| entity_type(n))
+            .collect(),
         t => entity_type(t).into_iter().collect(),
     }
 }
@@ -165,7 +236,10 @@ pub(crate) fn columns(table: &str) -> Vec<Column> {
     for ty in types_in(table) {
         for prop in ty.all_props() {
             if !out.iter().any(|c| c.name == prop.name) {
-                out.push(Column { name: prop.name.to_owned(), kind: ColumnKind::Prop(prop, storage(prop)) });
+                out.push(Column {
+                    name: prop.name.to_owned(),
+                    kind: ColumnKind::Prop(prop, storage(prop)),
+                });
             }
         }
         for nav in ty.all_navs() {
@@ -173,23 +247,35 @@ pub(crate) fn columns(table: &str) -> Vec<Column> {
                 if out.iter().any(|c| c.name == name) {
                     continue;
                 }
-                let Some(target) = entity_type(nav.target) else { continue };
-                out.push(Column { name: name.to_owned(), kind: ColumnKind::RefId { nav: nav.name, target } });
+                let Some(target) = entity_type(nav.target) else {
+                    continue;
+                };
+                out.push(Column {
+                    name: name.to_owned(),
+                    kind: ColumnKind::RefId { target },
+                });
                 if polymorphic(target) {
-                    out.push(Column { name: format!("{name}Type"), kind: ColumnKind::RefType });
+                    out.push(Column {
+                        name: format!("{name}Type"),
+                        kind: ColumnKind::RefType,
+                    });
                 }
             }
         }
     }
     for name in internal_columns(table) {
         if !out.iter().any(|c| c.name == *name) {
-            out.push(Column { name: (*name).to_owned(), kind: ColumnKind::Internal });
+            out.push(Column {
+                name: (*name).to_owned(),
+                kind: ColumnKind::Internal,
+            });
         }
     }
     out
 }
 
 /// The SQL type a column is declared with.
+#[cfg(test)]
 pub(crate) fn sql_type(col: &Column) -> &'static str {
     match &col.kind {
         ColumnKind::Prop(_, Storage::Int | Storage::Bool | Storage::Micros) => "INTEGER",
@@ -208,9 +294,16 @@ pub(crate) mod tests {
         let mut out = String::new();
         for table in TABLES {
             let cols: Vec<String> = std::iter::once("    id TEXT PRIMARY KEY NOT NULL".to_owned())
-                .chain(columns(table).iter().map(|c| format!("    \"{}\" {}", c.name, sql_type(c))))
+                .chain(
+                    columns(table)
+                        .iter()
+                        .map(|c| format!("    \"{}\" {}", c.name, sql_type(c))),
+                )
                 .collect();
-            out.push_str(&format!("CREATE TABLE \"{table}\" (\n{}\n);\n", cols.join(",\n")));
+            out.push_str(&format!(
+                "CREATE TABLE \"{table}\" (\n{}\n);\n",
+                cols.join(",\n")
+            ));
         }
         out
     }
@@ -223,9 +316,17 @@ pub(crate) mod tests {
 
     #[test]
     fn every_navigation_resolves() {
-        for ty in tigr_model::schema::entity_types().iter().filter(|t| !t.is_abstract && t.name != "threatIntelligence") {
+        for ty in tigr_model::schema::entity_types()
+            .iter()
+            .filter(|t| !t.is_abstract && t.name != "threatIntelligence")
+        {
             for nav in ty.all_navs() {
-                assert!(nav_source(ty, nav.name).is_some(), "{}.{} has no storage", ty.name, nav.name);
+                assert!(
+                    nav_source(ty, nav.name).is_some(),
+                    "{}.{} has no storage",
+                    ty.name,
+                    nav.name
+                );
             }
         }
     }
@@ -246,6 +347,10 @@ pub(crate) fn column(table: &str, name: &str) -> Option<&'static Column> {
 
 /// The link-table kind of a link navigation.
 pub(crate) fn link_kind(parent: &EntityType, nav: &str) -> String {
-    let owner = if parent.is_a("host") { "host" } else { parent.name };
+    let owner = if parent.is_a("host") {
+        "host"
+    } else {
+        parent.name
+    };
     format!("{owner}.{nav}")
 }

@@ -168,7 +168,12 @@ pub trait Store: Send + Sync {
     /// Lists one page of a collection.
     fn list(&self, coll: &Collection, query: &ListQuery<'_>, render: &Render<'_>) -> Result<Page>;
     /// Counts a collection (`/$count`).
-    fn count(&self, coll: &Collection, filter: Option<&Expr>, search: Option<&Search>) -> Result<u64>;
+    fn count(
+        &self,
+        coll: &Collection,
+        filter: Option<&Expr>,
+        search: Option<&Search>,
+    ) -> Result<u64>;
     /// Applies a batch atomically.
     fn apply(&self, batch: &Batch) -> Result<ApplyStats>;
     /// Streams every stored entity and link-only relation, for `tigr export`.

@@ -54,7 +54,11 @@ impl Dialect for SqliteDialect {
         format!("json_extract({column}, '{}')", json_path_literal(path))
     }
     fn json_array_has(&self, column: &str, path: &[&str], param: &str) -> String {
-        let elem = if path.is_empty() { "value".to_owned() } else { format!("json_extract(value, '{}')", json_path_literal(path)) };
+        let elem = if path.is_empty() {
+            "value".to_owned()
+        } else {
+            format!("json_extract(value, '{}')", json_path_literal(path))
+        };
         format!("EXISTS (SELECT 1 FROM json_each({column}) WHERE lower({elem}) = lower({param}))")
     }
 }
@@ -68,7 +72,11 @@ pub(crate) struct Sql<'d> {
 
 impl<'d> Sql<'d> {
     pub(crate) fn new(dialect: &'d dyn Dialect) -> Self {
-        Sql { text: String::new(), params: Vec::new(), dialect }
+        Sql {
+            text: String::new(),
+            params: Vec::new(),
+            dialect,
+        }
     }
     pub(crate) fn push(&mut self, s: &str) -> &mut Self {
         self.text.push_str(s);
@@ -100,21 +108,34 @@ pub(crate) fn scope(coll: &Collection, sql: &mut Sql<'_>) -> Result<(), StoreErr
         Scope::Root => {
             // Abstract roots (hosts) hold every subtype; concrete types sharing a table are told apart by `type`.
             if table == "host" && !coll.ty.is_abstract {
-                sql.push("t.\"type\" = ").bind_push(SqlValue::Text(coll.ty.name.to_owned()));
+                sql.push("t.\"type\" = ")
+                    .bind_push(SqlValue::Text(coll.ty.name.to_owned()));
             } else {
                 sql.push("1=1");
             }
         }
         Scope::Nav { parent, nav } => {
-            let source = layout::nav_source(parent.ty, nav).ok_or_else(|| bad(format!("{} has no navigation {nav}", parent.ty.name)))?;
+            let source = layout::nav_source(parent.ty, nav)
+                .ok_or_else(|| bad(format!("{} has no navigation {nav}", parent.ty.name)))?;
             let pid = SqlValue::Text(parent.id.clone());
             match source {
-                NavSource::Reverse { column, via: None, .. } => {
+                NavSource::Reverse {
+                    column, via: None, ..
+                } => {
                     sql.push(&quoted(column)).push(" = ").bind_push(pid);
                 }
-                NavSource::Reverse { column, via: Some(via), .. } => {
+                NavSource::Reverse {
+                    column,
+                    via: Some(via),
+                    ..
+                } => {
                     let ptable = table_of(parent.ty);
-                    sql.push(&format!("{} = (SELECT \"{via}\" FROM \"{ptable}\" WHERE id = ", quoted(column))).bind_push(pid).push(")");
+                    sql.push(&format!(
+                        "{} = (SELECT \"{via}\" FROM \"{ptable}\" WHERE id = ",
+                        quoted(column)
+                    ))
+                    .bind_push(pid)
+                    .push(")");
                 }
                 NavSource::Either { a, b, .. } => {
                     let p = sql.bind(pid);
@@ -122,7 +143,11 @@ pub(crate) fn scope(coll: &Collection, sql: &mut Sql<'_>) -> Result<(), StoreErr
                 }
                 NavSource::Link => {
                     let kind = SqlValue::Text(layout::link_kind(parent.ty, nav));
-                    sql.push("t.id IN (SELECT dst FROM \"link\" WHERE kind = ").bind_push(kind).push(" AND src = ").bind_push(pid).push(")");
+                    sql.push("t.id IN (SELECT dst FROM \"link\" WHERE kind = ")
+                        .bind_push(kind)
+                        .push(" AND src = ")
+                        .bind_push(pid)
+                        .push(")");
                 }
                 NavSource::Column(_) => return Err(bad(format!("{nav} is not a collection"))),
             }
@@ -141,25 +166,45 @@ enum Leaf {
 }
 
 /// Resolves a property path of a table to a SQL expression.
-fn resolve(table: &str, path: &[String], dialect: &dyn Dialect) -> Result<(String, Leaf), StoreError> {
+fn resolve(
+    table: &str,
+    path: &[String],
+    dialect: &dyn Dialect,
+) -> Result<(String, Leaf), StoreError> {
     let first = path.first().map(String::as_str).unwrap_or("");
     if first == "id" && path.len() == 1 {
-        let leaf = if table == "host" { Leaf::HostId } else { Leaf::Text };
+        let leaf = if table == "host" {
+            Leaf::HostId
+        } else {
+            Leaf::Text
+        };
         return Ok(("t.id".into(), leaf));
     }
-    let col = layout::column(table, first).ok_or_else(|| bad(format!("unknown property {}", path.join("/"))))?;
+    let col = layout::column(table, first)
+        .ok_or_else(|| bad(format!("unknown property {}", path.join("/"))))?;
     match (&col.kind, path.len()) {
         (ColumnKind::Prop(_, storage), 1) => Ok((quoted(&col.name), Leaf::Stored(*storage))),
         (ColumnKind::Prop(prop, Storage::Json), _) if !prop.collection => {
             let rest: Vec<&str> = path[1..].iter().map(String::as_str).collect();
-            let leaf = json_leaf(prop.ty, &rest).ok_or_else(|| bad(format!("unknown property {}", path.join("/"))))?;
-            Ok((dialect.json_scalar(&quoted(&col.name), &rest), Leaf::Json(leaf)))
+            let leaf = json_leaf(prop.ty, &rest)
+                .ok_or_else(|| bad(format!("unknown property {}", path.join("/"))))?;
+            Ok((
+                dialect.json_scalar(&quoted(&col.name), &rest),
+                Leaf::Json(leaf),
+            ))
         }
         (ColumnKind::RefId { target, .. }, 2) if path[1] == "id" => {
-            let leaf = if target.is_a("host") { Leaf::HostId } else { Leaf::Text };
+            let leaf = if target.is_a("host") {
+                Leaf::HostId
+            } else {
+                Leaf::Text
+            };
             Ok((quoted(&col.name), leaf))
         }
-        _ => Err(bad(format!("{} cannot be used in a filter or sort", path.join("/")))),
+        _ => Err(bad(format!(
+            "{} cannot be used in a filter or sort",
+            path.join("/")
+        ))),
     }
 }
 
@@ -181,12 +226,18 @@ fn json_leaf(ty: Ty, rest: &[&str]) -> Option<Ty> {
     }
     // Navigations inside complex values are stored inline as {"id": …}.
     let nav = cx.nav(head)?;
-    (!nav.collection && tail == ["id"]).then_some(Ty::String).filter(|_| schema::entity_type(nav.target).is_some())
+    (!nav.collection && tail == ["id"])
+        .then_some(Ty::String)
+        .filter(|_| schema::entity_type(nav.target).is_some())
 }
 
 fn literal_value(lit: &Literal, leaf: Leaf, path: &[String]) -> Result<SqlValue, StoreError> {
     let name = path.join("/");
-    let mismatch = |want: &str| bad(format!("{name} is {want}; the literal {lit:?} does not fit"));
+    let mismatch = |want: &str| {
+        bad(format!(
+            "{name} is {want}; the literal {lit:?} does not fit"
+        ))
+    };
     Ok(match (leaf, lit) {
         (_, Literal::Null) => SqlValue::Null,
         (Leaf::HostId, Literal::String(s)) => SqlValue::Text(normalize_host(s)),
@@ -195,28 +246,42 @@ fn literal_value(lit: &Literal, leaf: Leaf, path: &[String]) -> Result<SqlValue,
         (Leaf::Stored(Storage::Real), Literal::Int(n)) => SqlValue::Real(*n as f64),
         (Leaf::Stored(Storage::Real), Literal::Double(d)) => SqlValue::Real(*d),
         (Leaf::Stored(Storage::Bool), Literal::Bool(b)) => SqlValue::Int(i64::from(*b)),
-        (Leaf::Stored(Storage::Micros), Literal::DateTime(t)) => {
-            SqlValue::Int(datetime::from_offset_datetime(*t).ok_or_else(|| mismatch("a DateTimeOffset in range"))?)
-        }
+        (Leaf::Stored(Storage::Micros), Literal::DateTime(t)) => SqlValue::Int(
+            datetime::from_offset_datetime(*t)
+                .ok_or_else(|| mismatch("a DateTimeOffset in range"))?,
+        ),
         (Leaf::Stored(Storage::Micros), Literal::String(s)) => {
             SqlValue::Int(datetime::parse(s).ok_or_else(|| mismatch("a DateTimeOffset"))?)
         }
         (Leaf::Json(Ty::DateTime), Literal::DateTime(t)) => SqlValue::Text(datetime::format(
-            datetime::from_offset_datetime(*t).ok_or_else(|| mismatch("a DateTimeOffset in range"))?,
+            datetime::from_offset_datetime(*t)
+                .ok_or_else(|| mismatch("a DateTimeOffset in range"))?,
         )),
-        (Leaf::Json(Ty::DateTime), Literal::String(s)) => {
-            SqlValue::Text(datetime::format(datetime::parse(s).ok_or_else(|| mismatch("a DateTimeOffset"))?))
-        }
+        (Leaf::Json(Ty::DateTime), Literal::String(s)) => SqlValue::Text(datetime::format(
+            datetime::parse(s).ok_or_else(|| mismatch("a DateTimeOffset"))?,
+        )),
         (Leaf::Json(Ty::String), Literal::String(s)) => SqlValue::Text(s.clone()),
-        (Leaf::Json(Ty::Named(n)), Literal::String(s)) if enum_type(n).is_some() => SqlValue::Text(s.clone()),
+        (Leaf::Json(Ty::Named(n)), Literal::String(s)) if enum_type(n).is_some() => {
+            SqlValue::Text(s.clone())
+        }
         (Leaf::Json(Ty::Int32), Literal::Int(n)) => SqlValue::Int(*n),
         (Leaf::Json(Ty::Double), Literal::Int(n)) => SqlValue::Real(*n as f64),
         (Leaf::Json(Ty::Double), Literal::Double(d)) => SqlValue::Real(*d),
         (Leaf::Json(Ty::Boolean), Literal::Bool(b)) => SqlValue::Int(i64::from(*b)),
-        (Leaf::Stored(Storage::Json), _) => return Err(bad(format!("{name} is a structured value; filter on one of its fields"))),
-        (Leaf::Stored(Storage::Micros) | Leaf::Json(Ty::DateTime), _) => return Err(mismatch("a DateTimeOffset")),
-        (Leaf::Stored(Storage::Int | Storage::Real) | Leaf::Json(Ty::Int32 | Ty::Double), _) => return Err(mismatch("a number")),
-        (Leaf::Stored(Storage::Bool) | Leaf::Json(Ty::Boolean), _) => return Err(mismatch("a boolean")),
+        (Leaf::Stored(Storage::Json), _) => {
+            return Err(bad(format!(
+                "{name} is a structured value; filter on one of its fields"
+            )));
+        }
+        (Leaf::Stored(Storage::Micros) | Leaf::Json(Ty::DateTime), _) => {
+            return Err(mismatch("a DateTimeOffset"));
+        }
+        (Leaf::Stored(Storage::Int | Storage::Real) | Leaf::Json(Ty::Int32 | Ty::Double), _) => {
+            return Err(mismatch("a number"));
+        }
+        (Leaf::Stored(Storage::Bool) | Leaf::Json(Ty::Boolean), _) => {
+            return Err(mismatch("a boolean"));
+        }
         _ => return Err(mismatch("a string")),
     })
 }
@@ -238,7 +303,11 @@ pub(crate) fn filter(expr: &Expr, table: &str, sql: &mut Sql<'_>) -> Result<(), 
         Expr::And(a, b) | Expr::Or(a, b) => {
             sql.push("(");
             filter(a, table, sql)?;
-            sql.push(if matches!(expr, Expr::And(..)) { " AND " } else { " OR " });
+            sql.push(if matches!(expr, Expr::And(..)) {
+                " AND "
+            } else {
+                " OR "
+            });
             filter(b, table, sql)?;
             sql.push(")");
         }
@@ -256,7 +325,12 @@ pub(crate) fn filter(expr: &Expr, table: &str, sql: &mut Sql<'_>) -> Result<(), 
                 (Literal::Null, CmpOp::Ne) => {
                     sql.push(&format!("{col} IS NOT NULL"));
                 }
-                (Literal::Null, _) => return Err(bad(format!("null can only be compared with eq or ne ({})", path.join("/")))),
+                (Literal::Null, _) => {
+                    return Err(bad(format!(
+                        "null can only be compared with eq or ne ({})",
+                        path.join("/")
+                    )));
+                }
                 _ => {
                     let v = literal_value(value, leaf, path)?;
                     sql.push(&format!("{col} {} ", op_sql(*op))).bind_push(v);
@@ -302,7 +376,16 @@ fn certificate_entity_field(key: &str) -> Option<&'static [&'static str]> {
     })
 }
 
-const WHOIS_CONTACTS: &[&str] = &["abuse", "admin", "billing", "noc", "registrant", "registrar", "technical", "zone"];
+const WHOIS_CONTACTS: &[&str] = &[
+    "abuse",
+    "admin",
+    "billing",
+    "noc",
+    "registrant",
+    "registrar",
+    "technical",
+    "zone",
+];
 
 /// Appends a `$search` condition for a collection of `ty`.
 pub(crate) fn search(s: &Search, ty: &EntityType, sql: &mut Sql<'_>) -> Result<(), StoreError> {
@@ -313,7 +396,10 @@ pub(crate) fn search(s: &Search, ty: &EntityType, sql: &mut Sql<'_>) -> Result<(
             match segs.as_slice() {
                 ["fingerprint" | "sha1"] => {
                     let p = sql.bind(SqlValue::Text(value.replace(':', "").to_ascii_lowercase()));
-                    sql.push(&format!("replace(lower({}), ':', '') = {p}", quoted(segs[0])));
+                    sql.push(&format!(
+                        "replace(lower({}), ':', '') = {p}",
+                        quoted(segs[0])
+                    ));
                 }
                 ["serialNumber"] => {
                     let p = sql.bind(SqlValue::Text(value.clone()));
@@ -322,17 +408,32 @@ pub(crate) fn search(s: &Search, ty: &EntityType, sql: &mut Sql<'_>) -> Result<(
                 ["name"] => {
                     let p = sql.bind(SqlValue::Text(value.clone()));
                     let cn = d.json_scalar(&quoted("subject"), &["commonName"]);
-                    let alt = d.json_array_has(&d.json_scalar(&quoted("subject"), &["alternateNames"]), &[], &p);
+                    let alt = d.json_array_has(
+                        &d.json_scalar(&quoted("subject"), &["alternateNames"]),
+                        &[],
+                        &p,
+                    );
                     sql.push(&format!("(lower({cn}) = lower({p}) OR {alt})"));
                 }
-                [side @ ("issuer" | "subject"), "alternateNames" | "alternativeName" | "alternateName"] => {
+                [
+                    side @ ("issuer" | "subject"),
+                    "alternateNames" | "alternativeName" | "alternateName",
+                ] => {
                     let p = sql.bind(SqlValue::Text(value.clone()));
-                    sql.push(&d.json_array_has(&d.json_scalar(&quoted(side), &["alternateNames"]), &[], &p));
+                    sql.push(&d.json_array_has(
+                        &d.json_scalar(&quoted(side), &["alternateNames"]),
+                        &[],
+                        &p,
+                    ));
                 }
                 [side @ ("issuer" | "subject"), key] => {
-                    let field = certificate_entity_field(key).ok_or_else(|| bad(format!("$search: {side} has no field {key}")))?;
+                    let field = certificate_entity_field(key)
+                        .ok_or_else(|| bad(format!("$search: {side} has no field {key}")))?;
                     let p = sql.bind(SqlValue::Text(value.clone()));
-                    sql.push(&format!("lower({}) = lower({p})", d.json_scalar(&quoted(side), field)));
+                    sql.push(&format!(
+                        "lower({}) = lower({p})",
+                        d.json_scalar(&quoted(side), field)
+                    ));
                 }
                 _ => {
                     return Err(bad(format!(
@@ -357,15 +458,26 @@ pub(crate) fn search(s: &Search, ty: &EntityType, sql: &mut Sql<'_>) -> Result<(
                 [contact] if WHOIS_CONTACTS.contains(contact) => {
                     let any: Vec<String> = ["name", "organization", "email"]
                         .iter()
-                        .map(|f| format!("lower({}) = lower({p})", d.json_scalar(&quoted(contact), &[f])))
+                        .map(|f| {
+                            format!(
+                                "lower({}) = lower({p})",
+                                d.json_scalar(&quoted(contact), &[f])
+                            )
+                        })
                         .collect();
                     sql.push(&format!("({})", any.join(" OR ")));
                 }
                 [contact, rest @ ..] if WHOIS_CONTACTS.contains(contact) => {
                     if json_leaf(Ty::Named("whoisContact"), rest).is_none() {
-                        return Err(bad(format!("$search: whoisContact has no field {}", rest.join("/"))));
+                        return Err(bad(format!(
+                            "$search: whoisContact has no field {}",
+                            rest.join("/")
+                        )));
                     }
-                    sql.push(&format!("lower({}) = lower({p})", d.json_scalar(&quoted(contact), rest)));
+                    sql.push(&format!(
+                        "lower({}) = lower({p})",
+                        d.json_scalar(&quoted(contact), rest)
+                    ));
                 }
                 [field @ ("domainStatus" | "whoisServer")] => {
                     sql.push(&format!("lower({}) = lower({p})", quoted(field)));
@@ -383,20 +495,44 @@ pub(crate) fn search(s: &Search, ty: &EntityType, sql: &mut Sql<'_>) -> Result<(
             let fields: &[&str] = if ty.name == "article" {
                 &["title", "summary", "body", "tags"]
             } else {
-                &["title", "aliases", "summary", "description", "tradecraft", "targets"]
+                &[
+                    "title",
+                    "aliases",
+                    "summary",
+                    "description",
+                    "tradecraft",
+                    "targets",
+                ]
             };
             sql.push("(1=1");
             for term in terms {
-                let pattern = format!("%{}%", term.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+                let pattern = format!(
+                    "%{}%",
+                    term.to_lowercase()
+                        .replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_")
+                );
                 let p = sql.bind(SqlValue::Text(pattern));
-                let any: Vec<String> = fields.iter().map(|f| format!("lower({}) LIKE {p} ESCAPE '\\'", quoted(f))).collect();
+                let any: Vec<String> = fields
+                    .iter()
+                    .map(|f| format!("lower({}) LIKE {p} ESCAPE '\\'", quoted(f)))
+                    .collect();
                 sql.push(&format!(" AND ({})", any.join(" OR ")));
             }
             sql.push(")");
         }
-        (_, Search::Terms(_)) => return Err(bad(format!("$search is not supported on {} collections", ty.name))),
+        (_, Search::Terms(_)) => {
+            return Err(bad(format!(
+                "$search is not supported on {} collections",
+                ty.name
+            )));
+        }
         (_, Search::Field { .. }) => {
-            return Err(bad(format!("$search with a \"field:value\" form is not supported on {} collections", ty.name)));
+            return Err(bad(format!(
+                "$search with a \"field:value\" form is not supported on {} collections",
+                ty.name
+            )));
         }
     }
     Ok(())
@@ -410,36 +546,61 @@ pub(crate) struct SortKey {
 }
 
 /// The sort keys of a list: the requested order, then `id` ascending (unless already there).
-pub(crate) fn sort_keys(orderby: &[OrderBy], table: &str, dialect: &dyn Dialect) -> Result<Vec<SortKey>, StoreError> {
+pub(crate) fn sort_keys(
+    orderby: &[OrderBy],
+    table: &str,
+    dialect: &dyn Dialect,
+) -> Result<Vec<SortKey>, StoreError> {
     let mut keys = Vec::new();
     let mut has_id = false;
     for ob in orderby {
         let (expr, leaf) = resolve(table, &ob.path, dialect)?;
         has_id |= expr == "t.id";
         let floor = match leaf {
-            Leaf::Stored(Storage::Int | Storage::Bool | Storage::Micros) | Leaf::Json(Ty::Int32 | Ty::Boolean) => "-9223372036854775808",
+            Leaf::Stored(Storage::Int | Storage::Bool | Storage::Micros)
+            | Leaf::Json(Ty::Int32 | Ty::Boolean) => "-9223372036854775808",
             Leaf::Stored(Storage::Real) | Leaf::Json(Ty::Double) => "-1e308",
-            Leaf::Stored(Storage::Json) => return Err(bad(format!("cannot sort by the structured value {}", ob.path.join("/")))),
+            Leaf::Stored(Storage::Json) => {
+                return Err(bad(format!(
+                    "cannot sort by the structured value {}",
+                    ob.path.join("/")
+                )));
+            }
             _ => "''",
         };
-        keys.push(SortKey { expr: format!("COALESCE({expr}, {floor})"), descending: ob.descending });
+        keys.push(SortKey {
+            expr: format!("COALESCE({expr}, {floor})"),
+            descending: ob.descending,
+        });
     }
     if !has_id {
-        keys.push(SortKey { expr: "t.id".into(), descending: false });
+        keys.push(SortKey {
+            expr: "t.id".into(),
+            descending: false,
+        });
     }
     Ok(keys)
 }
 
 /// ORDER BY clause for sort keys.
 pub(crate) fn order_clause(keys: &[SortKey]) -> String {
-    let parts: Vec<String> = keys.iter().map(|k| format!("{} {}", k.expr, if k.descending { "DESC" } else { "ASC" })).collect();
+    let parts: Vec<String> = keys
+        .iter()
+        .map(|k| format!("{} {}", k.expr, if k.descending { "DESC" } else { "ASC" }))
+        .collect();
     parts.join(", ")
 }
 
 /// Appends the keyset condition "strictly after the row whose sort values are `after`".
-pub(crate) fn keyset(keys: &[SortKey], after: &[SqlValue], sql: &mut Sql<'_>) -> Result<(), StoreError> {
+pub(crate) fn keyset(
+    keys: &[SortKey],
+    after: &[SqlValue],
+    sql: &mut Sql<'_>,
+) -> Result<(), StoreError> {
     if after.len() != keys.len() {
-        return Err(bad("$skiptoken does not belong to this query (its sort keys differ); start again from the first page"));
+        return Err(bad(
+            "$skiptoken does not belong to this query (its sort keys differ); start again from the first page",
+        ));
     }
     let params: Vec<String> = after.iter().map(|v| sql.bind(v.clone())).collect();
     sql.push("(");
@@ -466,7 +627,9 @@ pub(crate) fn encode_cursor(values: &[SqlValue]) -> String {
         .map(|v| match v {
             SqlValue::Null => Value::Null,
             SqlValue::Int(n) => Value::from(*n),
-            SqlValue::Real(f) => serde_json::Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
+            SqlValue::Real(f) => serde_json::Number::from_f64(*f)
+                .map(Value::Number)
+                .unwrap_or(Value::Null),
             SqlValue::Text(s) => Value::String(s.clone()),
         })
         .collect();
@@ -476,13 +639,21 @@ pub(crate) fn encode_cursor(values: &[SqlValue]) -> String {
 /// Decodes a cursor made by [`encode_cursor`].
 pub(crate) fn decode_cursor(cursor: &str) -> Result<Vec<SqlValue>, StoreError> {
     let invalid = || bad("$skiptoken is not valid: use the @odata.nextLink exactly as returned");
-    let bytes = URL_SAFE_NO_PAD.decode(cursor.trim_end_matches('=')).map_err(|_| invalid())?;
-    let Ok(Value::Array(items)) = serde_json::from_slice::<Value>(&bytes) else { return Err(invalid()) };
+    let bytes = URL_SAFE_NO_PAD
+        .decode(cursor.trim_end_matches('='))
+        .map_err(|_| invalid())?;
+    let Ok(Value::Array(items)) = serde_json::from_slice::<Value>(&bytes) else {
+        return Err(invalid());
+    };
     items
         .into_iter()
         .map(|v| match v {
             Value::Null => Ok(SqlValue::Null),
-            Value::Number(n) => n.as_i64().map(SqlValue::Int).or_else(|| n.as_f64().map(SqlValue::Real)).ok_or_else(invalid),
+            Value::Number(n) => n
+                .as_i64()
+                .map(SqlValue::Int)
+                .or_else(|| n.as_f64().map(SqlValue::Real))
+                .ok_or_else(invalid),
             Value::String(s) => Ok(SqlValue::Text(s)),
             _ => Err(invalid()),
         })
@@ -504,7 +675,12 @@ mod tests {
 
     #[test]
     fn cursor_round_trip() {
-        let vals = vec![SqlValue::Int(-5), SqlValue::Text("a$b".into()), SqlValue::Null, SqlValue::Real(1.5)];
+        let vals = vec![
+            SqlValue::Int(-5),
+            SqlValue::Text("a$b".into()),
+            SqlValue::Null,
+            SqlValue::Real(1.5),
+        ];
         assert_eq!(decode_cursor(&encode_cursor(&vals)).unwrap(), vals);
         assert!(decode_cursor("not a cursor!").is_err());
         assert!(decode_cursor("e30").is_err()); // {}
@@ -512,9 +688,23 @@ mod tests {
 
     #[test]
     fn keyset_expands_mixed_directions() {
-        let keys = vec![SortKey { expr: "a".into(), descending: true }, SortKey { expr: "t.id".into(), descending: false }];
+        let keys = vec![
+            SortKey {
+                expr: "a".into(),
+                descending: true,
+            },
+            SortKey {
+                expr: "t.id".into(),
+                descending: false,
+            },
+        ];
         let mut sql = Sql::new(&SqliteDialect);
-        keyset(&keys, &[SqlValue::Int(1), SqlValue::Text("x".into())], &mut sql).unwrap();
+        keyset(
+            &keys,
+            &[SqlValue::Int(1), SqlValue::Text("x".into())],
+            &mut sql,
+        )
+        .unwrap();
         assert_eq!(sql.text, "((a < ?1) OR (a = ?1 AND t.id > ?2))");
     }
 }

@@ -20,7 +20,10 @@ pub(crate) fn row_ref(table: &str, vals: &[SqlValue]) -> Result<EntityRef, Store
         _ => return Err(corrupt(table, "id", "not text")),
     };
     let ty = if table == "host" {
-        let idx = layout::table_columns(table).iter().position(|c| c.name == "type").map(|i| i + 1);
+        let idx = layout::table_columns(table)
+            .iter()
+            .position(|c| c.name == "type")
+            .map(|i| i + 1);
         match idx.and_then(|i| vals.get(i)) {
             Some(SqlValue::Text(t)) => entity_type(t),
             _ => entity_type(host_type(&id)),
@@ -33,7 +36,11 @@ pub(crate) fn row_ref(table: &str, vals: &[SqlValue]) -> Result<EntityRef, Store
 }
 
 fn corrupt(table: &str, column: &str, message: &str) -> StoreError {
-    StoreError::Corrupt { table: table.into(), column: column.into(), message: message.into() }
+    StoreError::Corrupt {
+        table: table.into(),
+        column: column.into(),
+        message: message.into(),
+    }
 }
 
 /// A navigation stub `{"@odata.type"?, "id"}` (the type is written for polymorphic targets).
@@ -66,7 +73,11 @@ pub(crate) fn row(
 ) -> Result<Value, StoreError> {
     let me = row_ref(table, vals)?;
     let cols = layout::table_columns(table);
-    let value_of = |name: &str| cols.iter().position(|c| c.name == name).and_then(|i| vals.get(i + 1));
+    let value_of = |name: &str| {
+        cols.iter()
+            .position(|c| c.name == name)
+            .and_then(|i| vals.get(i + 1))
+    };
     let mut out = Map::new();
     out.insert("@odata.type".into(), Value::String(me.ty.odata_type()));
     out.insert("id".into(), Value::String(me.id.clone()));
@@ -74,17 +85,28 @@ pub(crate) fn row(
         if !r.version.has(prop) || !selected(r, prop.name) {
             continue;
         }
-        let Some(col) = cols.iter().find(|c| c.name == prop.name) else { continue };
-        let ColumnKind::Prop(_, storage) = col.kind else { continue };
+        let Some(col) = cols.iter().find(|c| c.name == prop.name) else {
+            continue;
+        };
+        let ColumnKind::Prop(_, storage) = col.kind else {
+            continue;
+        };
         let v = value_of(prop.name).unwrap_or(&SqlValue::Null);
-        out.insert(prop.name.into(), to_json(v, storage, prop.ty, r.version, table, prop.name)?);
+        out.insert(
+            prop.name.into(),
+            to_json(v, storage, prop.ty, r.version, table, prop.name)?,
+        );
     }
     for nav in me.ty.all_navs() {
-        let Some(layout::NavSource::Column(colname)) = layout::nav_source(me.ty, nav.name) else { continue };
+        let Some(layout::NavSource::Column(colname)) = layout::nav_source(me.ty, nav.name) else {
+            continue;
+        };
         if !selected(r, nav.name) {
             continue;
         }
-        let Some(target) = entity_type(nav.target) else { continue };
+        let Some(target) = entity_type(nav.target) else {
+            continue;
+        };
         let id = match value_of(colname) {
             Some(SqlValue::Text(s)) => s.clone(),
             _ => {
@@ -96,10 +118,19 @@ pub(crate) fn row(
             Some(SqlValue::Text(t)) => Some(t.as_str()),
             _ => None,
         };
-        let wants_full = r.expand.iter().any(|e| e == nav.name) || EXPANDED_BY_DEFAULT.contains(&(me.ty.name, nav.name));
+        let wants_full = r.expand.iter().any(|e| e == nav.name)
+            || EXPANDED_BY_DEFAULT.contains(&(me.ty.name, nav.name));
         let stub_value = stub(target, &id, concrete);
         let rendered = if wants_full {
-            let ty = concrete.and_then(entity_type).or_else(|| target.is_a("host").then(|| entity_type(host_type(&id))).flatten()).unwrap_or(target);
+            let ty = concrete
+                .and_then(entity_type)
+                .or_else(|| {
+                    target
+                        .is_a("host")
+                        .then(|| entity_type(host_type(&id)))
+                        .flatten()
+                })
+                .unwrap_or(target);
             expand(&EntityRef { ty, id: id.clone() })?.unwrap_or(stub_value)
         } else {
             stub_value
@@ -109,17 +140,27 @@ pub(crate) fn row(
     Ok(Value::Object(out))
 }
 
-fn to_json(v: &SqlValue, storage: Storage, ty: Ty, version: ApiVersion, table: &str, column: &str) -> Result<Value, StoreError> {
+fn to_json(
+    v: &SqlValue,
+    storage: Storage,
+    ty: Ty,
+    version: ApiVersion,
+    table: &str,
+    column: &str,
+) -> Result<Value, StoreError> {
     Ok(match (v, storage) {
         (SqlValue::Null, _) => Value::Null,
         (SqlValue::Text(s), Storage::Text) => Value::String(s.clone()),
         (SqlValue::Int(n), Storage::Int) => Value::from(*n),
-        (SqlValue::Real(f), Storage::Real) => serde_json::Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
+        (SqlValue::Real(f), Storage::Real) => serde_json::Number::from_f64(*f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
         (SqlValue::Int(n), Storage::Real) => Value::from(*n as f64),
         (SqlValue::Int(n), Storage::Bool) => Value::Bool(*n != 0),
         (SqlValue::Int(n), Storage::Micros) => Value::String(datetime::format(*n)),
         (SqlValue::Text(s), Storage::Json) => {
-            let mut parsed: Value = serde_json::from_str(s).map_err(|e| corrupt(table, column, &e.to_string()))?;
+            let mut parsed: Value =
+                serde_json::from_str(s).map_err(|e| corrupt(table, column, &e.to_string()))?;
             if version == ApiVersion::V1 {
                 strip_beta(&mut parsed, ty);
             }

@@ -6,7 +6,10 @@
 use crate::layout::{self, ColumnKind, NavSource, Storage, table_of};
 use crate::query::{self, Sql, SqlValue, SqliteDialect};
 use crate::render;
-use crate::{ApplyStats, Collection, EntityRef, ExportItem, ListQuery, Page, Render, Result, Scope, Store, StoreError};
+use crate::{
+    ApplyStats, Collection, EntityRef, ExportItem, ListQuery, Page, Render, Result, Scope, Store,
+    StoreError,
+};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, ToSql, params_from_iter};
 use serde_json::Value;
@@ -49,13 +52,17 @@ fn read_value(v: ValueRef<'_>) -> SqlValue {
         ValueRef::Null => SqlValue::Null,
         ValueRef::Integer(n) => SqlValue::Int(n),
         ValueRef::Real(f) => SqlValue::Real(f),
-        ValueRef::Text(t) | ValueRef::Blob(t) => SqlValue::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Text(t) | ValueRef::Blob(t) => {
+            SqlValue::Text(String::from_utf8_lossy(t).into_owned())
+        }
     }
 }
 
 fn open_connection(path: &Path, write: bool) -> Result<Connection> {
     let flags = if write {
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
     } else {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
     };
@@ -73,7 +80,10 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let supported = MIGRATIONS.len() as i64;
     if current > supported {
-        return Err(StoreError::TooNew { found: current, supported });
+        return Err(StoreError::TooNew {
+            found: current,
+            supported,
+        });
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let tx = conn.transaction()?;
@@ -87,11 +97,18 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 impl SqliteStore {
     /// Opens (creating and migrating as needed) the store in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir { path: data_dir.display().to_string(), source })?;
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::DataDir {
+            path: data_dir.display().to_string(),
+            source,
+        })?;
         let path = data_dir.join(DB_FILE);
         let mut writer = open_connection(&path, true)?;
         migrate(&mut writer)?;
-        Ok(SqliteStore { path, writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) })
+        Ok(SqliteStore {
+            path,
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })
     }
 
     /// The schema version of the open database.
@@ -118,7 +135,11 @@ impl SqliteStore {
         let mut rows = stmt.query(params_from_iter(sql.params.iter()))?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
-            out.push((0..width).map(|i| row.get_ref(i).map(read_value)).collect::<rusqlite::Result<Vec<_>>>()?);
+            out.push(
+                (0..width)
+                    .map(|i| row.get_ref(i).map(read_value))
+                    .collect::<rusqlite::Result<Vec<_>>>()?,
+            );
         }
         Ok(out)
     }
@@ -126,15 +147,30 @@ impl SqliteStore {
     fn render_ref(conn: &Connection, e: &EntityRef, r: &Render<'_>) -> Result<Option<Value>> {
         let table = table_of(e.ty);
         let mut sql = Sql::new(&SqliteDialect);
-        sql.push(&format!("SELECT {} FROM \"{table}\" t WHERE t.id = ", query::select_list(table))).bind_push(SqlValue::Text(e.id.clone()));
+        sql.push(&format!(
+            "SELECT {} FROM \"{table}\" t WHERE t.id = ",
+            query::select_list(table)
+        ))
+        .bind_push(SqlValue::Text(e.id.clone()));
         let rows = Self::query_rows(conn, &sql)?;
-        let Some(vals) = rows.first() else { return Ok(None) };
-        let nested = Render { version: r.version, select: None, expand: &[] };
+        let Some(vals) = rows.first() else {
+            return Ok(None);
+        };
+        let nested = Render {
+            version: r.version,
+            select: None,
+            expand: &[],
+        };
         let mut expand = |target: &EntityRef| Self::render_ref(conn, target, &nested);
         render::row(table, vals, r, &mut expand).map(Some)
     }
 
-    fn where_clause(coll: &Collection, filter: Option<&Expr>, search: Option<&Search>, sql: &mut Sql<'_>) -> Result<()> {
+    fn where_clause(
+        coll: &Collection,
+        filter: Option<&Expr>,
+        search: Option<&Search>,
+        sql: &mut Sql<'_>,
+    ) -> Result<()> {
         let table = table_of(coll.ty);
         sql.push(" WHERE ");
         query::scope(coll, sql)?;
@@ -158,10 +194,14 @@ fn poisoned() -> StoreError {
 fn stored(v: &Value, storage: Storage) -> SqlValue {
     match (v, storage) {
         (Value::Null, _) => SqlValue::Null,
-        (Value::String(s), Storage::Micros) => datetime::parse(s).map(SqlValue::Int).unwrap_or(SqlValue::Null),
+        (Value::String(s), Storage::Micros) => datetime::parse(s)
+            .map(SqlValue::Int)
+            .unwrap_or(SqlValue::Null),
         (Value::String(s), _) => SqlValue::Text(s.clone()),
         (Value::Bool(b), _) => SqlValue::Int(i64::from(*b)),
-        (Value::Number(n), Storage::Real) => n.as_f64().map(SqlValue::Real).unwrap_or(SqlValue::Null),
+        (Value::Number(n), Storage::Real) => {
+            n.as_f64().map(SqlValue::Real).unwrap_or(SqlValue::Null)
+        }
         (Value::Number(n), _) => n.as_i64().map(SqlValue::Int).unwrap_or(SqlValue::Null),
         (other, _) => SqlValue::Text(other.to_string()),
     }
@@ -170,21 +210,36 @@ fn stored(v: &Value, storage: Storage) -> SqlValue {
 /// `first*` columns keep the earliest value, `last*` the latest; everything else takes the newest write.
 fn merge_expr(col: &str) -> String {
     if col.starts_with("firstSeen") {
-        format!("\"{col}\" = COALESCE(min(excluded.\"{col}\", \"{col}\"), excluded.\"{col}\", \"{col}\")")
+        format!(
+            "\"{col}\" = COALESCE(min(excluded.\"{col}\", \"{col}\"), excluded.\"{col}\", \"{col}\")"
+        )
     } else if col.starts_with("lastSeen") || col == "lastScanDateTime" {
-        format!("\"{col}\" = COALESCE(max(excluded.\"{col}\", \"{col}\"), excluded.\"{col}\", \"{col}\")")
+        format!(
+            "\"{col}\" = COALESCE(max(excluded.\"{col}\", \"{col}\"), excluded.\"{col}\", \"{col}\")"
+        )
     } else {
         format!("\"{col}\" = COALESCE(excluded.\"{col}\", \"{col}\")")
     }
 }
 
 fn upsert(conn: &Connection, table: &str, cols: &[(String, SqlValue)]) -> Result<()> {
-    let names: Vec<String> = std::iter::once("id".to_owned()).chain(cols.iter().skip(1).map(|(n, _)| format!("\"{n}\""))).collect();
+    let names: Vec<String> = std::iter::once("id".to_owned())
+        .chain(cols.iter().skip(1).map(|(n, _)| format!("\"{n}\"")))
+        .collect();
     let params: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
     let updates: Vec<String> = cols.iter().skip(1).map(|(n, _)| merge_expr(n)).collect();
-    let conflict = if updates.is_empty() { "DO NOTHING".to_owned() } else { format!("DO UPDATE SET {}", updates.join(", ")) };
-    let sql = format!("INSERT INTO \"{table}\" ({}) VALUES ({}) ON CONFLICT(id) {conflict}", names.join(", "), params.join(", "));
-    conn.prepare_cached(&sql)?.execute(params_from_iter(cols.iter().map(|(_, v)| v)))?;
+    let conflict = if updates.is_empty() {
+        "DO NOTHING".to_owned()
+    } else {
+        format!("DO UPDATE SET {}", updates.join(", "))
+    };
+    let sql = format!(
+        "INSERT INTO \"{table}\" ({}) VALUES ({}) ON CONFLICT(id) {conflict}",
+        names.join(", "),
+        params.join(", ")
+    );
+    conn.prepare_cached(&sql)?
+        .execute(params_from_iter(cols.iter().map(|(_, v)| v)))?;
     Ok(())
 }
 
@@ -192,9 +247,15 @@ fn upsert(conn: &Connection, table: &str, cols: &[(String, SqlValue)]) -> Result
 fn ensure(conn: &Connection, ty: &EntityType, id: &str) -> Result<bool> {
     let table = table_of(ty);
     let n = if table == "host" {
-        conn.prepare_cached("INSERT INTO \"host\" (id, \"type\") VALUES (?1, ?2) ON CONFLICT(id) DO NOTHING")?.execute([id, host_type(id)])?
+        conn.prepare_cached(
+            "INSERT INTO \"host\" (id, \"type\") VALUES (?1, ?2) ON CONFLICT(id) DO NOTHING",
+        )?
+        .execute([id, host_type(id)])?
     } else {
-        conn.prepare_cached(&format!("INSERT INTO \"{table}\" (id) VALUES (?1) ON CONFLICT(id) DO NOTHING"))?.execute([id])?
+        conn.prepare_cached(&format!(
+            "INSERT INTO \"{table}\" (id) VALUES (?1) ON CONFLICT(id) DO NOTHING"
+        ))?
+        .execute([id])?
     };
     Ok(n > 0)
 }
@@ -219,7 +280,9 @@ fn apply_entity(conn: &Connection, e: &Entity, stats: &mut ApplyStats) -> Result
         }
     }
     for r in &e.refs {
-        let Some(NavSource::Column(col)) = layout::nav_source(e.ty, r.nav) else { continue };
+        let Some(NavSource::Column(col)) = layout::nav_source(e.ty, r.nav) else {
+            continue;
+        };
         cols.push((col.to_owned(), SqlValue::Text(r.id.clone())));
         if layout::column(table, &format!("{col}Type")).is_some() {
             cols.push((format!("{col}Type"), SqlValue::Text(r.ty.name.into())));
@@ -240,33 +303,68 @@ fn apply_entity(conn: &Connection, e: &Entity, stats: &mut ApplyStats) -> Result
 }
 
 fn apply_relation(conn: &Connection, rel: &Relation, stats: &mut ApplyStats) -> Result<()> {
-    let (Some(parent), Some(child)) = (entity_type(rel.parent_type), entity_type(rel.child_type)) else {
-        return Err(StoreError::BadRequest(format!("relation between unknown types {} and {}", rel.parent_type, rel.child_type)));
+    let (Some(parent), Some(child)) = (entity_type(rel.parent_type), entity_type(rel.child_type))
+    else {
+        return Err(StoreError::BadRequest(format!(
+            "relation between unknown types {} and {}",
+            rel.parent_type, rel.child_type
+        )));
     };
-    let (pid, cid) = (canonical_id(parent, &rel.parent_id), canonical_id(child, &rel.child_id));
+    let (pid, cid) = (
+        canonical_id(parent, &rel.parent_id),
+        canonical_id(child, &rel.child_id),
+    );
     stats.stubs += u64::from(ensure(conn, parent, &pid)?) + u64::from(ensure(conn, child, &cid)?);
     match layout::nav_source(parent, rel.nav) {
-        Some(NavSource::Reverse { table, column, via: None }) => {
-            conn.prepare_cached(&format!("UPDATE \"{table}\" SET \"{column}\" = ?1 WHERE id = ?2"))?.execute([&pid, &cid])?;
+        Some(NavSource::Reverse {
+            table,
+            column,
+            via: None,
+        }) => {
+            conn.prepare_cached(&format!(
+                "UPDATE \"{table}\" SET \"{column}\" = ?1 WHERE id = ?2"
+            ))?
+            .execute([&pid, &cid])?;
         }
-        Some(NavSource::Reverse { table, column, via: Some(via) }) => {
+        Some(NavSource::Reverse {
+            table,
+            column,
+            via: Some(via),
+        }) => {
             let ptable = table_of(parent);
             conn.prepare_cached(&format!(
                 "UPDATE \"{table}\" SET \"{column}\" = COALESCE((SELECT \"{via}\" FROM \"{ptable}\" WHERE id = ?1), \"{column}\") WHERE id = ?2"
             ))?
             .execute([&pid, &cid])?;
         }
-        Some(NavSource::Link) => link(conn, &layout::link_kind(parent, rel.nav), &pid, &cid, child.name)?,
+        Some(NavSource::Link) => link(
+            conn,
+            &layout::link_kind(parent, rel.nav),
+            &pid,
+            &cid,
+            child.name,
+        )?,
         Some(NavSource::Column(col)) => {
             let ptable = table_of(parent);
-            conn.prepare_cached(&format!("UPDATE \"{ptable}\" SET \"{col}\" = ?1 WHERE id = ?2"))?.execute([&cid, &pid])?;
+            conn.prepare_cached(&format!(
+                "UPDATE \"{ptable}\" SET \"{col}\" = ?1 WHERE id = ?2"
+            ))?
+            .execute([&cid, &pid])?;
             if layout::column(ptable, &format!("{col}Type")).is_some() {
-                conn.prepare_cached(&format!("UPDATE \"{ptable}\" SET \"{col}Type\" = ?1 WHERE id = ?2"))?.execute([child.name, pid.as_str()])?;
+                conn.prepare_cached(&format!(
+                    "UPDATE \"{ptable}\" SET \"{col}Type\" = ?1 WHERE id = ?2"
+                ))?
+                .execute([child.name, pid.as_str()])?;
             }
         }
         // Either-side navigations (hostPairs) are implied by the items' own parentHost/childHost stubs.
         Some(NavSource::Either { .. }) => {}
-        None => return Err(StoreError::BadRequest(format!("{} has no navigation {}", parent.name, rel.nav))),
+        None => {
+            return Err(StoreError::BadRequest(format!(
+                "{} has no navigation {}",
+                parent.name, rel.nav
+            )));
+        }
     }
     stats.relations += 1;
     Ok(())
@@ -278,24 +376,41 @@ impl Store for SqliteStore {
         let key = canonical_id(coll.ty, id);
         self.read(|conn| {
             let mut sql = Sql::new(&SqliteDialect);
-            sql.push(&format!("SELECT {} FROM \"{table}\" t", query::select_list(table)));
+            sql.push(&format!(
+                "SELECT {} FROM \"{table}\" t",
+                query::select_list(table)
+            ));
             Self::where_clause(coll, None, None, &mut sql)?;
             sql.push(" AND t.id = ").bind_push(SqlValue::Text(key));
             let rows = Self::query_rows(conn, &sql)?;
-            rows.first().map(|vals| render::row_ref(table, vals)).transpose()
+            rows.first()
+                .map(|vals| render::row_ref(table, vals))
+                .transpose()
         })
     }
 
     fn follow(&self, e: &EntityRef, nav: &str) -> Result<Option<EntityRef>> {
-        let Some(decl) = e.ty.nav(nav) else { return Ok(None) };
-        let Some(target) = entity_type(decl.target) else { return Ok(None) };
+        let Some(decl) = e.ty.nav(nav) else {
+            return Ok(None);
+        };
+        let Some(target) = entity_type(decl.target) else {
+            return Ok(None);
+        };
         match layout::nav_source(e.ty, nav) {
             Some(NavSource::Column(col)) => self.read(|conn| {
                 let table = table_of(e.ty);
-                let type_col = if layout::column(table, &format!("{col}Type")).is_some() { format!("\"{col}Type\"") } else { "NULL".into() };
-                let mut stmt = conn.prepare_cached(&format!("SELECT \"{col}\", {type_col} FROM \"{table}\" WHERE id = ?1"))?;
+                let type_col = if layout::column(table, &format!("{col}Type")).is_some() {
+                    format!("\"{col}Type\"")
+                } else {
+                    "NULL".into()
+                };
+                let mut stmt = conn.prepare_cached(&format!(
+                    "SELECT \"{col}\", {type_col} FROM \"{table}\" WHERE id = ?1"
+                ))?;
                 let mut rows = stmt.query([&e.id])?;
-                let Some(row) = rows.next()? else { return Ok(None) };
+                let Some(row) = rows.next()? else {
+                    return Ok(None);
+                };
                 let (id, ty): (Option<String>, Option<String>) = (row.get(0)?, row.get(1)?);
                 let Some(id) = id else { return Ok(None) };
                 let concrete = if target.is_a("host") {
@@ -308,16 +423,35 @@ impl Store for SqliteStore {
                 Ok(concrete.map(|ty| EntityRef { ty, id }))
             }),
             Some(_) => {
-                let coll = Collection { ty: target, scope: Scope::Nav { parent: e.clone(), nav: decl.name } };
-                let q = ListQuery { filter: None, orderby: &[], search: None, skip: 0, page_size: 1, cursor: None, count: false };
+                let coll = Collection {
+                    ty: target,
+                    scope: Scope::Nav {
+                        parent: e.clone(),
+                        nav: decl.name,
+                    },
+                };
+                let q = ListQuery {
+                    filter: None,
+                    orderby: &[],
+                    search: None,
+                    skip: 0,
+                    page_size: 1,
+                    cursor: None,
+                    count: false,
+                };
                 let table = table_of(target);
                 self.read(|conn| {
                     let mut sql = Sql::new(&SqliteDialect);
-                    sql.push(&format!("SELECT {} FROM \"{table}\" t", query::select_list(table)));
+                    sql.push(&format!(
+                        "SELECT {} FROM \"{table}\" t",
+                        query::select_list(table)
+                    ));
                     Self::where_clause(&coll, q.filter, q.search, &mut sql)?;
                     sql.push(" ORDER BY t.id LIMIT 1");
                     let rows = Self::query_rows(conn, &sql)?;
-                    rows.first().map(|vals| render::row_ref(table, vals)).transpose()
+                    rows.first()
+                        .map(|vals| render::row_ref(table, vals))
+                        .transpose()
                 })
             }
             None => Ok(None),
@@ -326,7 +460,9 @@ impl Store for SqliteStore {
 
     fn render(&self, e: &EntityRef, r: &Render<'_>) -> Result<Value> {
         self.read(|conn| Self::render_ref(conn, e, r))?
-            .ok_or_else(|| StoreError::BadRequest(format!("{} {} vanished while being read", e.ty.name, e.id)))
+            .ok_or_else(|| {
+                StoreError::BadRequest(format!("{} {} vanished while being read", e.ty.name, e.id))
+            })
     }
 
     fn list(&self, coll: &Collection, q: &ListQuery<'_>, r: &Render<'_>) -> Result<Page> {
@@ -337,7 +473,11 @@ impl Store for SqliteStore {
         self.read(|conn| {
             let mut sql = Sql::new(&SqliteDialect);
             let key_list: Vec<&str> = keys.iter().map(|k| k.expr.as_str()).collect();
-            sql.push(&format!("SELECT {}, {} FROM \"{table}\" t", query::select_list(table), key_list.join(", ")));
+            sql.push(&format!(
+                "SELECT {}, {} FROM \"{table}\" t",
+                query::select_list(table),
+                key_list.join(", ")
+            ));
             Self::where_clause(coll, q.filter, q.search, &mut sql)?;
             if let Some(after) = &after {
                 sql.push(" AND ");
@@ -345,25 +485,48 @@ impl Store for SqliteStore {
             }
             sql.push(&format!(" ORDER BY {}", query::order_clause(&keys)));
             let limit = q.page_size.saturating_add(1);
-            sql.push(" LIMIT ").bind_push(SqlValue::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+            sql.push(" LIMIT ")
+                .bind_push(SqlValue::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
             let skip = if after.is_some() { 0 } else { q.skip };
-            sql.push(" OFFSET ").bind_push(SqlValue::Int(i64::try_from(skip).unwrap_or(i64::MAX)));
+            sql.push(" OFFSET ")
+                .bind_push(SqlValue::Int(i64::try_from(skip).unwrap_or(i64::MAX)));
             let mut rows = Self::query_rows(conn, &sql)?;
             let more = rows.len() > q.page_size;
             rows.truncate(q.page_size);
-            let next_cursor = if more { rows.last().map(|row| query::encode_cursor(&row[width..])) } else { None };
-            let nested = Render { version: r.version, select: None, expand: &[] };
+            let next_cursor = if more {
+                rows.last().map(|row| query::encode_cursor(&row[width..]))
+            } else {
+                None
+            };
+            let nested = Render {
+                version: r.version,
+                select: None,
+                expand: &[],
+            };
             let mut items = Vec::with_capacity(rows.len());
             for row in &rows {
                 let mut expand = |target: &EntityRef| Self::render_ref(conn, target, &nested);
                 items.push(render::row(table, &row[..width], r, &mut expand)?);
             }
-            let count = if q.count { Some(Self::count_on(conn, coll, q.filter, q.search)?) } else { None };
-            Ok(Page { items, count, next_cursor })
+            let count = if q.count {
+                Some(Self::count_on(conn, coll, q.filter, q.search)?)
+            } else {
+                None
+            };
+            Ok(Page {
+                items,
+                count,
+                next_cursor,
+            })
         })
     }
 
-    fn count(&self, coll: &Collection, filter: Option<&Expr>, search: Option<&Search>) -> Result<u64> {
+    fn count(
+        &self,
+        coll: &Collection,
+        filter: Option<&Expr>,
+        search: Option<&Search>,
+    ) -> Result<u64> {
         self.read(|conn| Self::count_on(conn, coll, filter, search))
     }
 
@@ -382,7 +545,10 @@ impl Store for SqliteStore {
     }
 
     fn export(&self, sink: &mut dyn FnMut(ExportItem) -> std::io::Result<()>) -> Result<()> {
-        let io = |e: std::io::Error| StoreError::DataDir { path: "export sink".into(), source: e };
+        let io = |e: std::io::Error| StoreError::DataDir {
+            path: "export sink".into(),
+            source: e,
+        };
         self.read(|conn| {
             let r = Render { version: tigr_model::ApiVersion::Beta, select: None, expand: &[] };
             for table in layout::TABLES {
@@ -428,7 +594,12 @@ impl Store for SqliteStore {
 }
 
 impl SqliteStore {
-    fn count_on(conn: &Connection, coll: &Collection, filter: Option<&Expr>, search: Option<&Search>) -> Result<u64> {
+    fn count_on(
+        conn: &Connection,
+        coll: &Collection,
+        filter: Option<&Expr>,
+        search: Option<&Search>,
+    ) -> Result<u64> {
         let table = table_of(coll.ty);
         let mut sql = Sql::new(&SqliteDialect);
         sql.push(&format!("SELECT COUNT(*) FROM \"{table}\" t"));
@@ -439,4 +610,16 @@ impl SqliteStore {
             _ => Ok(0),
         }
     }
+}
+
+/// The entity tables the migrations create (for consistency tests).
+pub fn tables() -> &'static [&'static str] {
+    layout::TABLES
+}
+
+/// The columns the schema layout expects a table to have, `id` first (for consistency tests).
+pub fn expected_columns(table: &str) -> Vec<String> {
+    std::iter::once("id".to_owned())
+        .chain(layout::table_columns(table).iter().map(|c| c.name.clone()))
+        .collect()
 }

@@ -213,13 +213,6 @@ CREATE TABLE "unclassifiedArtifact" (
     "value" TEXT
 );
 
-
-
-   Doc-tests tigr_store
-
-
-
-
 -- Navigations that neither side can hold in a column (article/intelProfile indicators, vulnerability articles,
 -- certificate related hosts): kind is "<parentType>.<nav>".
 CREATE TABLE "link" (
