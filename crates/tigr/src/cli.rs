@@ -1,0 +1,94 @@
+//! Command-line flags (clap), validated here so the commands get typed values.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// tigr: a self-hosted threat-intelligence server speaking the Microsoft Graph threat-intelligence API.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    /// Data directory (created if missing).
+    #[arg(long, global = true, env = "TIGR_DATA", default_value = "./tigr-data")]
+    pub data: PathBuf,
+    /// More log output (-v: debug, -vv: trace). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the Graph API (v1.0 and beta) from the data directory.
+    Serve(ServeArgs),
+    /// Print a bearer token signed by this data directory's key.
+    Token(TokenArgs),
+    /// Import data.
+    #[command(subcommand)]
+    Ingest(IngestCommand),
+    /// Write every stored entity and relation as graph-json NDJSON (re-importable with `ingest graph-json`).
+    Export {
+        /// Output file (default: standard output).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Load the documented Microsoft Graph examples as sample data.
+    LoadSample,
+    /// Try tigr: a fresh data directory with the sample data, a printed token, and the server running.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+}
+
+/// `tigr serve` flags.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "TIGR_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Also accept tokens from this OpenID Connect issuer (its `iss`); needs --oidc-jwks-url.
+    #[arg(long, env = "TIGR_OIDC_ISSUER", requires = "oidc_jwks_url")]
+    pub oidc_issuer: Option<String>,
+    /// The issuer's JWKS URL (RS256 keys, cached, refreshed on an unknown `kid`).
+    #[arg(long, env = "TIGR_OIDC_JWKS_URL", requires = "oidc_issuer")]
+    pub oidc_jwks_url: Option<String>,
+    /// Base URL written into @odata.context and @odata.nextLink (default: from the request's Host header).
+    #[arg(long, env = "TIGR_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Page size when a request has no $top.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub page_size: u32,
+    /// Largest page served.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_page_size: u32,
+}
+
+/// `tigr token` flags.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Delegated scope to put in `scp` (repeatable; default ThreatIntelligence.Read.All).
+    #[arg(long = "scope")]
+    pub scopes: Vec<String>,
+    /// Application role to put in `roles` (repeatable).
+    #[arg(long = "role")]
+    pub roles: Vec<String>,
+    /// Lifetime, e.g. 90s, 30m, 1h, 7d.
+    #[arg(long, default_value = "1h")]
+    pub ttl: String,
+}
+
+/// `tigr ingest` formats.
+#[derive(Debug, Subcommand)]
+pub enum IngestCommand {
+    /// Graph-shaped JSON: entities, {"value": [...]} collections, NDJSON of either; `-` reads standard input.
+    GraphJson {
+        /// Files to read (`-` for standard input).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}

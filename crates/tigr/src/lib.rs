@@ -1,0 +1,226 @@
+//! The tigr binary's commands. `main` only parses flags; everything testable lives here.
+
+pub mod cli;
+
+use anyhow::{Context, Result};
+use cli::{Cli, Command, IngestCommand, ServeArgs};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use tigr_auth::{Authenticator, LocalIssuer, OidcConfig};
+use tigr_ingest::report::Report;
+use tigr_store::{ExportItem, SqliteStore, Store};
+
+/// The documented Graph examples, embedded (see sample/refresh-graph-examples.py).
+pub const SAMPLE_EXAMPLES: &str = include_str!("../../../sample/graph-examples.ndjson");
+
+/// Sets up logging to standard error (`RUST_LOG` overrides the verbosity flags).
+pub fn logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn,tigr=info,tigr_api=warn",
+        1 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let data = cli.data.as_path();
+    match cli.command {
+        Command::Serve(args) => serve(data, &args),
+        Command::Token(args) => {
+            let issuer = LocalIssuer::load_or_create(data).context("loading the signing key")?;
+            let ttl = tigr_auth::parse_duration(&args.ttl)?;
+            println!("{}", issuer.mint(&args.scopes, &args.roles, ttl)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ingest(IngestCommand::GraphJson { paths }) => {
+            let store = open_store(data)?;
+            let mut total = Report::default();
+            for path in &paths {
+                let report = ingest_graph_json(&store, path)?;
+                eprintln!("{}: {report}", path.display());
+                total.merge(report);
+            }
+            if paths.len() > 1 {
+                eprintln!("total: {total}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { output } => {
+            let store = open_store(data)?;
+            match output {
+                Some(p) => {
+                    let f = std::fs::File::create(&p)
+                        .with_context(|| format!("creating {}", p.display()))?;
+                    export(&store, std::io::BufWriter::new(f))?;
+                }
+                None => export(&store, std::io::BufWriter::new(std::io::stdout().lock()))?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::LoadSample => {
+            let store = open_store(data)?;
+            let report = load_sample(&store)?;
+            eprintln!("sample data: {report}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { listen } => demo(data, listen),
+    }
+}
+
+fn open_store(data: &Path) -> Result<SqliteStore> {
+    SqliteStore::open(data).with_context(|| format!("opening the store in {}", data.display()))
+}
+
+/// Imports one graph-json input (`-` = standard input) into the store.
+pub fn ingest_graph_json(store: &dyn Store, path: &Path) -> Result<Report> {
+    let name = path.display().to_string();
+    let reader: Box<dyn BufRead> = if name == "-" {
+        Box::new(BufReader::new(std::io::stdin().lock()))
+    } else {
+        Box::new(BufReader::new(
+            std::fs::File::open(path).with_context(|| format!("opening {name}"))?,
+        ))
+    };
+    apply_all(store, |sink| {
+        tigr_ingest::graph_json::Importer::new(name.clone(), sink).read(reader)
+    })
+}
+
+/// Loads the embedded documented examples.
+pub fn load_sample(store: &dyn Store) -> Result<Report> {
+    let examples = tigr_ingest::sample::parse_examples(SAMPLE_EXAMPLES);
+    apply_all(store, |sink| {
+        tigr_ingest::sample::import_examples(&examples, sink)
+    })
+}
+
+/// Runs an importer, applying each batch as it comes; a store failure stops the import and is returned.
+fn apply_all(
+    store: &dyn Store,
+    import: impl FnOnce(&mut dyn FnMut(tigr_model::batch::Batch)) -> Report,
+) -> Result<Report> {
+    let mut failure = None;
+    let mut sink = |batch: tigr_model::batch::Batch| {
+        if failure.is_none() {
+            if let Err(e) = store.apply(&batch) {
+                failure = Some(e);
+            }
+        }
+    };
+    let report = import(&mut sink);
+    match failure {
+        Some(e) => Err(e).context("writing to the store (nothing from the failed batch was kept)"),
+        None => Ok(report),
+    }
+}
+
+/// Writes the store as graph-json NDJSON.
+pub fn export(store: &dyn Store, mut out: impl Write) -> Result<()> {
+    store.export(&mut |item| {
+        let line = match item {
+            ExportItem::Entity(v) => v,
+            ExportItem::Relation(r) => tigr_ingest::graph_json::relation_line(&r),
+        };
+        writeln!(out, "{line}")
+    })?;
+    out.flush()?;
+    Ok(())
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+fn serve(data: &Path, args: &ServeArgs) -> Result<ExitCode> {
+    let store = Arc::new(open_store(data)?);
+    let local = LocalIssuer::load_or_create(data).context("loading the signing key")?;
+    let oidc = match (&args.oidc_issuer, &args.oidc_jwks_url) {
+        (Some(iss), Some(jwks)) => Some(OidcConfig::new(iss.clone(), jwks.clone())),
+        _ => None,
+    };
+    let auth = Arc::new(Authenticator::new(Some(&local), oidc)?);
+    let config = tigr_api::ApiConfig {
+        default_page_size: args.page_size as usize,
+        max_page_size: args.max_page_size.max(args.page_size) as usize,
+        public_url: args.public_url.clone(),
+    };
+    let state = tigr_api::AppState::new(store, auth, config);
+    runtime()?.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
+        let addr = listener.local_addr()?;
+        tracing::info!(%addr, data = %data.display(), "serving the Graph threat-intelligence API on http://{addr}/v1.0 and /beta");
+        eprintln!("tigr: serving http://{addr}/v1.0/security/threatIntelligence (and /beta) from {}", data.display());
+        tigr_api::serve(listener, state, shutdown_signal()).await.context("serving")
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn demo(data: &Path, listen: std::net::SocketAddr) -> Result<ExitCode> {
+    // A fresh directory each time unless the user named one.
+    let dir = if data == Path::new("./tigr-data") && std::env::var_os("TIGR_DATA").is_none() {
+        let d = std::env::temp_dir().join(format!("tigr-demo-{}", std::process::id()));
+        if d.exists() {
+            std::fs::remove_dir_all(&d).with_context(|| format!("clearing {}", d.display()))?;
+        }
+        d
+    } else {
+        data.to_path_buf()
+    };
+    {
+        let store = open_store(&dir)?;
+        let report = load_sample(&store)?;
+        eprintln!(
+            "tigr demo: loaded the documented Graph examples into {}: {report}",
+            dir.display()
+        );
+    }
+    let token = LocalIssuer::load_or_create(&dir)?.mint(
+        &[],
+        &[],
+        std::time::Duration::from_secs(12 * 3600),
+    )?;
+    eprintln!("tigr demo: a token valid for 12 hours:\n\n{token}\n");
+    eprintln!(
+        "try:\n  curl -H \"Authorization: Bearer $TOKEN\" http://{listen}/v1.0/security/threatIntelligence/hosts/contoso.com/passiveDns\n"
+    );
+    let args = ServeArgs {
+        listen,
+        oidc_issuer: None,
+        oidc_jwks_url: None,
+        public_url: None,
+        page_size: 100,
+        max_page_size: 1000,
+    };
+    serve(&dir, &args)
+}
