@@ -153,7 +153,19 @@ impl<'a> Importer<'a> {
                     Some(s) => context::from_odata_context(s),
                     None => None,
                 };
-                let ctx = own_ctx.as_ref().or(outer);
+                // A payload's own context wins, but one without a parent (`Collection(…host)`) keeps the parent the
+                // outer context (the request path) knows.
+                let merged = match (own_ctx, outer) {
+                    (Some(own), Some(out))
+                        if own.parent.is_none()
+                            && out.parent.is_some()
+                            && out.item_type.is_a(own.item_type.name) =>
+                    {
+                        Some(out.clone())
+                    }
+                    (own, out) => own.or_else(|| out.cloned()),
+                };
+                let ctx = merged.as_ref();
                 match obj.get("value") {
                     Some(Value::Array(items)) if !is_entity(obj) => {
                         for (i, item) in items.iter().enumerate() {

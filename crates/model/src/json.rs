@@ -119,6 +119,9 @@ pub fn concrete_type(
 pub fn canonical_id(ty: &EntityType, id: &str) -> String {
     if ty.is_a("host") {
         normalize_host(id)
+    } else if ty.name == "vulnerability" {
+        // CVE ids: the docs use both cases (notes.md §7).
+        id.trim().to_ascii_uppercase()
     } else {
         id.to_owned()
     }

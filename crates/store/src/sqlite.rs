@@ -322,7 +322,8 @@ fn apply_relation(conn: &Connection, rel: &Relation, stats: &mut ApplyStats) -> 
             via: None,
         }) => {
             conn.prepare_cached(&format!(
-                "UPDATE \"{table}\" SET \"{column}\" = ?1 WHERE id = ?2"
+                // The child's own stub, when it has one, wins over the context it arrived in.
+                "UPDATE \"{table}\" SET \"{column}\" = COALESCE(\"{column}\", ?1) WHERE id = ?2"
             ))?
             .execute([&pid, &cid])?;
         }
