@@ -9,7 +9,7 @@ fn pdns_line(name: &str, i: u32) -> String {
     let ip = format!("10.{}.{}.{}", i / 65536, (i / 256) % 256, i % 256);
     json!({"@odata.type": "#microsoft.graph.security.passiveDnsRecord", "id": tigr_model::id::encode_key(&[name, &ip, "false"]),
            "firstSeenDateTime": format!("2023-01-01T00:{:02}:{:02}Z", (i / 60) % 60, i % 60), "lastSeenDateTime": "2023-06-01T00:00:00Z",
-           "collectedDateTime": "2023-06-01T00:00:00Z", "recordType": if i % 10 == 0 { "AAAA" } else { "A" },
+           "collectedDateTime": "2023-06-01T00:00:00Z", "recordType": if i.is_multiple_of(10) { "AAAA" } else { "A" },
            "parentHost": {"id": name}, "artifact": {"@odata.type": "#microsoft.graph.security.ipAddress", "id": ip}})
     .to_string()
 }

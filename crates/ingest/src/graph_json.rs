@@ -212,23 +212,23 @@ impl<'a> Importer<'a> {
                 return;
             }
         };
-        if let Some(p) = parent {
-            if !p.id.contains(['{', '}']) {
-                let parent_ty = if p.ty.is_abstract {
-                    concrete_host(p.ty, &p.id)
-                } else {
-                    Some(p.ty)
-                };
-                if let Some(pt) = parent_ty {
-                    self.batch.relations.push(Relation {
-                        parent_type: pt.name,
-                        parent_id: tigr_model::json::canonical_id(pt, &p.id),
-                        nav: p.nav,
-                        child_type: entity.ty.name,
-                        child_id: entity.id.clone(),
-                    });
-                }
+        // Doc URLs sometimes keep a literal `{hostId}` placeholder: no relation can come from that.
+        let parent = parent.filter(|p| !p.id.contains(['{', '}']));
+        let parent_ty = parent.and_then(|p| {
+            if p.ty.is_abstract {
+                concrete_host(p.ty, &p.id)
+            } else {
+                Some(p.ty)
             }
+        });
+        if let (Some(p), Some(pt)) = (parent, parent_ty) {
+            self.batch.relations.push(Relation {
+                parent_type: pt.name,
+                parent_id: tigr_model::json::canonical_id(pt, &p.id),
+                nav: p.nav,
+                child_type: entity.ty.name,
+                child_id: entity.id.clone(),
+            });
         }
         self.accept(entity, location);
     }

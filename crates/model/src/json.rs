@@ -100,11 +100,11 @@ pub fn concrete_type(
         return Ok(ty);
     }
     // Abstract slot without a concrete annotation: hosts (and host-like artifacts) are typed by their id.
-    if ty.name == "host" || ty.name == "artifact" {
-        if let Some(Value::String(id)) = obj.get("id") {
-            return entity_type(host_type(&normalize_host(id)))
-                .ok_or_else(|| problem(path, "host type missing from schema"));
-        }
+    if let (true, Some(Value::String(id))) =
+        (ty.name == "host" || ty.name == "artifact", obj.get("id"))
+    {
+        return entity_type(host_type(&normalize_host(id)))
+            .ok_or_else(|| problem(path, "host type missing from schema"));
     }
     Err(problem(
         path,

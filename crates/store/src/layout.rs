@@ -285,6 +285,29 @@ pub(crate) fn sql_type(col: &Column) -> &'static str {
     }
 }
 
+static COLUMNS: std::sync::LazyLock<std::collections::HashMap<&'static str, Vec<Column>>> =
+    std::sync::LazyLock::new(|| TABLES.iter().map(|t| (*t, columns(t))).collect());
+
+/// The cached column list of a table (after `id`).
+pub(crate) fn table_columns(table: &str) -> &'static [Column] {
+    COLUMNS.get(table).map(Vec::as_slice).unwrap_or(&[])
+}
+
+/// A column by name.
+pub(crate) fn column(table: &str, name: &str) -> Option<&'static Column> {
+    table_columns(table).iter().find(|c| c.name == name)
+}
+
+/// The link-table kind of a link navigation.
+pub(crate) fn link_kind(parent: &EntityType, nav: &str) -> String {
+    let owner = if parent.is_a("host") {
+        "host"
+    } else {
+        parent.name
+    };
+    format!("{owner}.{nav}")
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -330,27 +353,4 @@ pub(crate) mod tests {
             }
         }
     }
-}
-
-static COLUMNS: std::sync::LazyLock<std::collections::HashMap<&'static str, Vec<Column>>> =
-    std::sync::LazyLock::new(|| TABLES.iter().map(|t| (*t, columns(t))).collect());
-
-/// The cached column list of a table (after `id`).
-pub(crate) fn table_columns(table: &str) -> &'static [Column] {
-    COLUMNS.get(table).map(Vec::as_slice).unwrap_or(&[])
-}
-
-/// A column by name.
-pub(crate) fn column(table: &str, name: &str) -> Option<&'static Column> {
-    table_columns(table).iter().find(|c| c.name == name)
-}
-
-/// The link-table kind of a link navigation.
-pub(crate) fn link_kind(parent: &EntityType, nav: &str) -> String {
-    let owner = if parent.is_a("host") {
-        "host"
-    } else {
-        parent.name
-    };
-    format!("{owner}.{nav}")
 }

@@ -273,10 +273,8 @@ fn apply_entity(conn: &Connection, e: &Entity, stats: &mut ApplyStats) -> Result
         cols.push(("type".into(), SqlValue::Text(e.ty.name.into())));
     }
     for (name, v) in &e.props {
-        if let Some(c) = layout::column(table, name) {
-            if let ColumnKind::Prop(_, storage) = c.kind {
-                cols.push((name.clone(), stored(v, storage)));
-            }
+        if let Some(ColumnKind::Prop(_, storage)) = layout::column(table, name).map(|c| &c.kind) {
+            cols.push((name.clone(), stored(v, *storage)));
         }
     }
     for r in &e.refs {

@@ -111,9 +111,7 @@ fn apply_all(
     let mut failure = None;
     let mut sink = |batch: tigr_model::batch::Batch| {
         if failure.is_none() {
-            if let Err(e) = store.apply(&batch) {
-                failure = Some(e);
-            }
+            failure = store.apply(&batch).err();
         }
     };
     let report = import(&mut sink);
