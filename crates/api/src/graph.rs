@@ -66,15 +66,7 @@ pub(crate) fn get(
                     usize::try_from(t).unwrap_or(usize::MAX)
                 })
                 .min(state.config.max_page_size);
-            let list = ListQuery {
-                filter: q.filter.as_ref(),
-                orderby: &q.orderby,
-                search: q.search.as_ref(),
-                skip: q.skip.unwrap_or(0),
-                page_size,
-                cursor: q.skiptoken.as_deref(),
-                count: q.count,
-            };
+            let list = ListQuery::new(&q, page_size);
             let render = Render {
                 version,
                 select: q.select.as_deref(),

@@ -34,20 +34,6 @@ const CERT_SEARCH: &[&str] = &[
     "issuer",
     "subject",
 ];
-const WHOIS_SEARCH: &[&str] = &[
-    "abuse",
-    "admin",
-    "billing",
-    "noc",
-    "registrant",
-    "registrar",
-    "technical",
-    "zone",
-    "nameservers",
-    "host",
-    "domainStatus",
-    "whoisServer",
-];
 
 fn prop_type(ty: Ty, collection: bool) -> PropType {
     if collection {
@@ -140,7 +126,7 @@ impl Capabilities for ResourceCaps {
                 fields: CERT_SEARCH,
             },
             "whoisRecord" => SearchSupport::FieldRequired {
-                fields: WHOIS_SEARCH,
+                fields: crate::query::WHOIS_SEARCH_FIELDS,
             },
             "article" | "intelligenceProfile" => SearchSupport::Terms,
             _ => SearchSupport::None,

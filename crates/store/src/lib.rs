@@ -126,6 +126,21 @@ pub struct ListQuery<'a> {
     pub count: bool,
 }
 
+impl<'a> ListQuery<'a> {
+    /// The list request a parsed (and validated) OData query asks for, served in pages of `page_size`.
+    pub fn new(q: &'a tigr_odata::Query, page_size: usize) -> Self {
+        ListQuery {
+            filter: q.filter.as_ref(),
+            orderby: &q.orderby,
+            search: q.search.as_ref(),
+            skip: q.skip.unwrap_or(0),
+            page_size,
+            cursor: q.skiptoken.as_deref(),
+            count: q.count,
+        }
+    }
+}
+
 /// One page of a collection.
 #[derive(Debug, Clone)]
 pub struct Page {

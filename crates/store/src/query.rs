@@ -376,7 +376,8 @@ fn certificate_entity_field(key: &str) -> Option<&'static [&'static str]> {
     })
 }
 
-const WHOIS_CONTACTS: &[&str] = &[
+/// What `$search` on whois records may name: the contacts first, then the other searchable fields.
+pub(crate) const WHOIS_SEARCH_FIELDS: &[&str] = &[
     "abuse",
     "admin",
     "billing",
@@ -385,7 +386,14 @@ const WHOIS_CONTACTS: &[&str] = &[
     "registrar",
     "technical",
     "zone",
+    "nameservers",
+    "host",
+    "domainStatus",
+    "whoisServer",
 ];
+
+/// The whois contact properties.
+const WHOIS_CONTACTS: &[&str] = WHOIS_SEARCH_FIELDS.split_at(8).0;
 
 /// Appends a `$search` condition for a collection of `ty`.
 pub(crate) fn search(s: &Search, ty: &EntityType, sql: &mut Sql<'_>) -> Result<(), StoreError> {

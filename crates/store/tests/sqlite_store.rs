@@ -54,15 +54,7 @@ fn list(
     let mut q = parse_query(Some(raw)).expect("query parses");
     q.validate(&ResourceCaps::collection(coll.ty))
         .expect("query validates");
-    let lq = ListQuery {
-        filter: q.filter.as_ref(),
-        orderby: &q.orderby,
-        search: q.search.as_ref(),
-        skip: q.skip.unwrap_or(0),
-        page_size,
-        cursor: q.skiptoken.as_deref(),
-        count: q.count,
-    };
+    let lq = ListQuery::new(&q, page_size);
     let page = store.list(coll, &lq, &RENDER).expect("list");
     (page.items, page.next_cursor, page.count)
 }
