@@ -68,7 +68,10 @@ pub fn host_type(id: &str) -> &'static str {
 
 /// The normal form of a host id: IP addresses in canonical text form, names lower-cased without a trailing dot.
 pub fn normalize_host(id: &str) -> String {
-    let trimmed = id.trim();
+    // Whitespace and trailing dots are trimmed together so that normalising twice changes nothing.
+    let trimmed = id
+        .trim_start()
+        .trim_end_matches(|c: char| c == '.' || c.is_whitespace());
     if let Ok(ip) = trimmed
         .trim_start_matches('[')
         .trim_end_matches(']')
@@ -76,7 +79,7 @@ pub fn normalize_host(id: &str) -> String {
     {
         return ip.to_string();
     }
-    trimmed.trim_end_matches('.').to_ascii_lowercase()
+    trimmed.to_ascii_lowercase()
 }
 
 #[cfg(test)]
@@ -131,6 +134,9 @@ mod tests {
         assert_eq!(normalize_host("Contoso.COM."), "contoso.com");
         assert_eq!(normalize_host("2001:DB8:0::1"), "2001:db8::1");
         assert_eq!(normalize_host("[::1]"), "::1");
+        // Found by the id_codec fuzz target: whitespace and dots trimmed together.
+        assert_eq!(normalize_host("\n[\n."), "[");
+        assert_eq!(normalize_host("a. ."), "a");
     }
 
     proptest! {
@@ -138,6 +144,12 @@ mod tests {
         fn round_trip(parts in proptest::collection::vec(".*", 1..5)) {
             let id = encode_key(&parts);
             prop_assert_eq!(decode_key(&id), Some(parts));
+        }
+
+        #[test]
+        fn host_normalisation_is_idempotent(s in ".*") {
+            let once = normalize_host(&s);
+            prop_assert_eq!(normalize_host(&once), once);
         }
 
         #[test]
