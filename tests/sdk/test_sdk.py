@@ -835,6 +835,9 @@ def query_checks(F, ver, pkg, client, adapter):
         ('"registrant/address/state:CA"', None, lambda e: e["registrant"]["address"]["state"] == "CA"),
         ('"technical/address/state:WA"', "expirationDateTime desc",
          lambda e: e["technical"]["address"]["state"] == "WA"),
+        ('"zone/address/state:CA"', "host/id asc", lambda e: e["zone"]["address"]["state"] == "CA"),
+        ('"nameservers/host/id:ns2.contoso-dns.com"', "host/id desc",
+         lambda e: any(n["host"]["id"] == "ns2.contoso-dns.com" for n in e["nameservers"])),
     ]:
         async def search_whois(search=search, orderby=orderby, pred=pred):
             b = ti.whois_records
@@ -845,7 +848,8 @@ def query_checks(F, ver, pkg, client, adapter):
             keys = [k for k in whois if pred(F.ent[k])]
             if orderby:
                 field, direction = orderby.split()
-                keys.sort(key=lambda k: parse_dt(F.ent[k][field]), reverse=direction == "desc")
+                keys.sort(key=lambda k: F.ent[k]["host"]["id"] if field == "host/id" else parse_dt(F.ent[k][field]),
+                          reverse=direction == "desc")
             got = [x.id for x in r.value]
             want = [k[1] for k in keys]
             return [] if (got == want if orderby else sorted(got) == sorted(want)) else [f"got {got}, expected {want}"]
@@ -858,6 +862,14 @@ def query_checks(F, ver, pkg, client, adapter):
         want = {k[1] for k in F.all("article") if "Log4j" in json.dumps(F.ent[k])}
         return [] if got == want else [f"got {sorted(got)}, expected {sorted(want)}"]
     add("$search=Log4j (single term) on articles", search_articles)
+
+    async def search_profiles():
+        b = ti.intel_profiles
+        r = await b.get(rc(b, search="Blizzard"))
+        got = {x.id for x in r.value}
+        want = {k[1] for k in F.all("intelligenceProfile") if "Blizzard" in json.dumps(F.ent[k])}
+        return [] if got == want else [f"got {sorted(got)}, expected {sorted(want)}"]
+    add("$search=Blizzard (single term) on intelProfiles", search_profiles)
 
     async def articles_top_skip_orderby():
         b = ti.articles
@@ -1265,6 +1277,10 @@ async def main():
         meth = collections.Counter(m for i in templates.values() for m in i["methods"])
         print(f"{ver}: {len(templates)} URL templates ({meth['get']} GET, {meth['post']} POST, {meth['patch']} PATCH, "
               f"{meth['delete']} DELETE)")
+    if len(counts) == 2:
+        a, b = (set(t) for t in counts.values())
+        print("v1.0 and beta have the same templates" if a == b else
+              f"templates only in v1.0: {sorted(a - b)}; only in beta: {sorted(b - a)}")
     if REPORT.failures:
         print(f"\n{len(REPORT.failures)} failures:")
         for name, msg, http in REPORT.failures:
