@@ -116,8 +116,13 @@ fn one(state: &AppState, version: ApiVersion, base: &str, r: &Value) -> Result<R
         .get("url")
         .and_then(Value::as_str)
         .ok_or_else(|| ApiError::bad_request("$batch request needs a \"url\""))?;
+    // Graph's batch URLs are relative to the batch's version; the SDKs also send absolute URLs
+    // (`https://host/v1.0/…`) and relative ones with the version repeated. All three name the same resource.
+    let url = match url.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("", |i| &rest[i..]),
+        None => url,
+    };
     let url = url.trim_start_matches('/');
-    // Graph's batch URLs are relative to the batch's version; tolerate a repeated version prefix.
     let url = url
         .strip_prefix(&format!("{}/", version.segment()))
         .unwrap_or(url);

@@ -334,7 +334,9 @@ fn batch() {
         {"id": "2", "method": "GET", "url": "security/threatIntelligence/hosts/contoso.com/passiveDns/$count"},
         {"id": "3", "method": "GET", "url": "/security/threatIntelligence/hosts/missing.example"},
         {"id": "4", "method": "GET", "url": "/security/threatIntelligence/hosts/contoso.com/ports", "dependsOn": ["3"]},
-        {"id": "5", "method": "DELETE", "url": "/security/threatIntelligence/hosts/contoso.com"}
+        {"id": "5", "method": "DELETE", "url": "/security/threatIntelligence/hosts/contoso.com"},
+        {"id": "6", "method": "GET", "url": format!("http://{}/v1.0/security/threatIntelligence/hosts/contoso.com", s.addr)},
+        {"id": "7", "method": "GET", "url": "/v1.0/security/threatIntelligence/hosts/contoso.com"}
     ]}));
     assert_eq!(a.status, 200, "{}", a.body);
     let r = a.json();
@@ -344,7 +346,7 @@ fn batch() {
         .iter()
         .map(|x| x["status"].as_u64().unwrap())
         .collect();
-    assert_eq!(statuses, [200, 200, 404, 424, 405]);
+    assert_eq!(statuses, [200, 200, 404, 424, 405, 200, 200]);
     assert_eq!(r["responses"][0]["body"]["id"], "contoso.com");
     assert_eq!(r["responses"][1]["body"], "250");
     let too_many: Vec<Value> = (0..21).map(|i| json!({"id": i.to_string(), "method": "GET", "url": "/security/threatIntelligence/hosts"})).collect();

@@ -345,7 +345,7 @@ pub fn validate_value(
 }
 
 /// A navigation inside a complex value (`whoisNameserver.host`, `hostPortComponent.component`) is kept inline:
-/// its id is canonicalised and annotations other than `@odata.type` are dropped.
+/// its id is canonicalised, annotations are dropped, and a polymorphic target gets its concrete `@odata.type`.
 fn validate_inline_nav(v: &Value, target: &'static str, path: &str) -> Result<Value, Problem> {
     let Value::Object(o) = v else {
         return if v.is_null() {
@@ -358,6 +358,10 @@ fn validate_inline_nav(v: &Value, target: &'static str, path: &str) -> Result<Va
         schema::entity_type(target).ok_or_else(|| problem(path, "unknown navigation target"))?;
     let ty = concrete_type(o, Some(target), path)?;
     let mut out = Map::new();
+    // Polymorphic slots (a nameserver's host) carry the concrete type, so clients can tell hostname from ipAddress.
+    if target.is_abstract {
+        out.insert("@odata.type".into(), Value::String(ty.odata_type()));
+    }
     for (k, val) in o {
         match k.as_str() {
             "id" => {
@@ -471,6 +475,20 @@ mod tests {
             let msg = err(v, expected);
             assert!(msg.contains(needle), "{msg:?} should contain {needle:?}");
         }
+    }
+
+    #[test]
+    fn navigations_inside_complex_values_keep_their_concrete_type() {
+        let e = ok(
+            json!({"@odata.type": "#microsoft.graph.security.whoisRecord", "id": "w",
+                   "nameservers": [{"host": {"id": "NS1.Example."}}, {"host": {"@odata.type": "#microsoft.graph.security.ipAddress", "id": "192.0.2.1"}}]}),
+            None,
+        );
+        assert_eq!(
+            e.props["nameservers"],
+            json!([{"host": {"@odata.type": "#microsoft.graph.security.hostname", "id": "ns1.example"}},
+                   {"host": {"@odata.type": "#microsoft.graph.security.ipAddress", "id": "192.0.2.1"}}])
+        );
     }
 
     #[test]
