@@ -446,7 +446,16 @@ impl Store for SqliteStore {
                         query::select_list(table)
                     ));
                     Self::where_clause(&coll, q.filter, q.search, &mut sql)?;
-                    sql.push(" ORDER BY t.id LIMIT 1");
+                    // Several candidates (a host with more than one whois record): the most recently updated wins.
+                    let newest = ["lastUpdateDateTime", "lastSeenDateTime"]
+                        .into_iter()
+                        .find(|c| layout::column(table, c).is_some());
+                    match newest {
+                        Some(c) => sql.push(&format!(
+                            " ORDER BY t.\"{c}\" IS NULL, t.\"{c}\" DESC, t.id LIMIT 1"
+                        )),
+                        None => sql.push(" ORDER BY t.id LIMIT 1"),
+                    };
                     let rows = Self::query_rows(conn, &sql)?;
                     rows.first()
                         .map(|vals| render::row_ref(table, vals))

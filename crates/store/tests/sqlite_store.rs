@@ -319,3 +319,19 @@ fn migration_columns_match_the_schema_layout() {
         assert_eq!(have, want, "table {table}");
     }
 }
+
+#[test]
+fn the_current_whois_record_is_the_newest() {
+    let (_d, store) = open();
+    load(
+        &store,
+        r##"{"@odata.type":"#microsoft.graph.security.whoisRecord","id":"old","host":{"id":"contoso.com"},"lastUpdateDateTime":"2020-01-01T00:00:00Z"}
+{"@odata.type":"#microsoft.graph.security.whoisRecord","id":"new","host":{"id":"contoso.com"},"lastUpdateDateTime":"2023-01-01T00:00:00Z"}
+{"@odata.type":"#microsoft.graph.security.whoisRecord","id":"undated","host":{"id":"contoso.com"}}"##,
+    );
+    let current = store
+        .follow(&host("contoso.com"), "whois")
+        .unwrap()
+        .map(|e| e.id);
+    assert_eq!(current.as_deref(), Some("new"));
+}
