@@ -78,7 +78,11 @@ pub(crate) fn run(
                 status,
                 json: Some(v),
                 ..
-            }) => (status, v, "application/json"),
+            }) => (
+                status,
+                serde_json::from_str(&v).unwrap_or(Value::String(v)),
+                "application/json",
+            ),
             Ok(Reply { status, text, .. }) => (
                 status,
                 Value::String(text.unwrap_or_default()),
@@ -91,7 +95,7 @@ pub(crate) fn run(
     }
     Ok(Reply {
         status: StatusCode::OK,
-        json: Some(json!({ "responses": responses })),
+        json: Some(json!({ "responses": responses }).to_string()),
         text: None,
     })
 }

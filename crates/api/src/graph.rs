@@ -4,7 +4,7 @@ use crate::error::ApiError;
 use crate::resolve::{Target, resolve};
 use crate::{AppState, Reply};
 use axum::http::StatusCode;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use tigr_model::ApiVersion;
 use tigr_odata::{Query, parse_query};
 use tigr_store::capabilities::ResourceCaps;
@@ -31,6 +31,7 @@ pub(crate) fn get(
             }
             json!({"@odata.context": format!("{metadata}security/threatIntelligence/$entity"),
                    "@odata.type": "#microsoft.graph.security.threatIntelligence", "id": "threatIntelligence"})
+            .to_string()
         }
         Target::Entity(e, ctx) => {
             q.validate(&ResourceCaps::single(e.ty))?;
@@ -73,22 +74,23 @@ pub(crate) fn get(
                 expand: &q.expand,
             };
             let page = store.list(&coll, &list, &render)?;
-            let mut out = Map::new();
-            out.insert(
-                "@odata.context".into(),
-                Value::String(format!("{metadata}{ctx}")),
-            );
+            // The envelope is written as text around the page's ready-made JSON array.
+            let mut out = String::with_capacity(page.items_json.len() + 256);
+            out.push_str("{\"@odata.context\":");
+            out.push_str(&Value::String(format!("{metadata}{ctx}")).to_string());
             if let Some(n) = page.count {
-                out.insert("@odata.count".into(), Value::from(n));
+                out.push_str(&format!(",\"@odata.count\":{n}"));
             }
             if let Some(cursor) = page.next_cursor {
-                out.insert(
-                    "@odata.nextLink".into(),
-                    Value::String(next_link(base, version, path, raw_query, &cursor)),
+                out.push_str(",\"@odata.nextLink\":");
+                out.push_str(
+                    &Value::String(next_link(base, version, path, raw_query, &cursor)).to_string(),
                 );
             }
-            out.insert("value".into(), Value::Array(page.items));
-            Value::Object(out)
+            out.push_str(",\"value\":");
+            out.push_str(&page.items_json);
+            out.push('}');
+            out
         }
     };
     Ok(Reply {
@@ -98,12 +100,15 @@ pub(crate) fn get(
     })
 }
 
-fn with_context(context: String, body: Value) -> Value {
-    let Value::Object(m) = body else { return body };
-    let mut out = Map::with_capacity(m.len() + 1);
-    out.insert("@odata.context".into(), Value::String(context));
-    out.extend(m);
-    Value::Object(out)
+/// Puts `@odata.context` first in a rendered entity (JSON object text).
+fn with_context(context: String, body: String) -> String {
+    match body.strip_prefix('{') {
+        Some(rest) => {
+            let sep = if rest.starts_with('}') { "" } else { "," };
+            format!("{{\"@odata.context\":{}{sep}{rest}", Value::String(context))
+        }
+        None => body,
+    }
 }
 
 /// The link to the next page: the same request without `$skip`/`$skiptoken`, plus the new `$skiptoken`.

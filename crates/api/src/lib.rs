@@ -96,7 +96,8 @@ pub async fn serve(
 /// A finished answer before headers: status, content type, body.
 pub(crate) struct Reply {
     pub(crate) status: StatusCode,
-    pub(crate) json: Option<serde_json::Value>,
+    /// JSON text (written as is).
+    pub(crate) json: Option<String>,
     pub(crate) text: Option<String>,
 }
 
@@ -128,7 +129,7 @@ fn respond(reply: Result<Reply, ApiError>, ids: &Ids, head: bool) -> Response {
             status,
             json: Some(v),
             ..
-        }) => (status, JSON_TYPE, v.to_string(), false),
+        }) => (status, JSON_TYPE, v, false),
         Ok(Reply { status, text, .. }) => (
             status,
             "text/plain;charset=utf-8",

@@ -144,12 +144,21 @@ impl<'a> ListQuery<'a> {
 /// One page of a collection.
 #[derive(Debug, Clone)]
 pub struct Page {
-    /// Rendered entities.
-    pub items: Vec<Value>,
+    /// The rendered entities as one JSON array text (`[{…},{…}]`), ready to be written into an envelope.
+    pub items_json: String,
+    /// How many entities `items_json` holds.
+    pub len: usize,
     /// Total matching rows (when asked for).
     pub count: Option<u64>,
     /// Cursor for the next page, when there may be more.
     pub next_cursor: Option<String>,
+}
+
+impl Page {
+    /// The entities as JSON values (for callers that want to inspect them; the API writes `items_json` as is).
+    pub fn items(&self) -> Vec<Value> {
+        serde_json::from_str(&self.items_json).unwrap_or_default()
+    }
 }
 
 /// What applying a batch did.
@@ -166,8 +175,8 @@ pub struct ApplyStats {
 /// One exported item: an entity, or the members of a link-only navigation.
 #[derive(Debug, Clone)]
 pub enum ExportItem {
-    /// An entity in Graph JSON (with `@odata.type`, navigation stubs inline).
-    Entity(Value),
+    /// An entity as Graph JSON text (with `@odata.type`, navigation stubs inline).
+    Entity(String),
     /// A relation the entities' own JSON cannot express.
     Relation(tigr_model::batch::Relation),
 }
@@ -178,8 +187,8 @@ pub trait Store: Send + Sync {
     fn find(&self, coll: &Collection, id: &str) -> Result<Option<EntityRef>>;
     /// Follows a to-one navigation (`/hostPorts/{id}/host`, `/hosts/{id}/whois`).
     fn follow(&self, entity: &EntityRef, nav: &str) -> Result<Option<EntityRef>>;
-    /// Renders one entity.
-    fn render(&self, entity: &EntityRef, render: &Render<'_>) -> Result<Value>;
+    /// Renders one entity as Graph JSON text.
+    fn render(&self, entity: &EntityRef, render: &Render<'_>) -> Result<String>;
     /// Lists one page of a collection.
     fn list(&self, coll: &Collection, query: &ListQuery<'_>, render: &Render<'_>) -> Result<Page>;
     /// Counts a collection (`/$count`).

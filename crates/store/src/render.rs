@@ -1,38 +1,45 @@
-//! Stored rows → Graph JSON: wire order, `@odata.type`, navigation stubs, `$select`, `$expand`, per-version fields.
+//! Stored rows → Graph JSON text: wire order, `@odata.type`, navigation stubs, `$select`, `$expand`, per-version fields.
+//!
+//! Rows are written straight from the backend's cells into one output buffer: no intermediate JSON values, no second
+//! serialisation pass. This is the API's hot path (a page is 100 records), so it avoids allocating per field.
 
-use crate::layout::{self, ColumnKind, Storage};
+use crate::layout::{self, ColumnKind, NavSource, Storage};
 use crate::query::SqlValue;
 use crate::{EntityRef, Render, StoreError};
-use serde_json::{Map, Value};
+use serde_json::Value;
+use std::fmt::Write as _;
 use tigr_model::ApiVersion;
 use tigr_model::datetime;
 use tigr_model::id::host_type;
-use tigr_model::schema::{EntityType, Ty, complex_type, entity_type};
+use tigr_model::schema::{EntityType, NAMESPACE, Ty, complex_type, entity_type};
 
 /// Navigations that Graph's own answers carry as full objects rather than `{id}` stubs (the hostSslCertificate
 /// examples embed the whole certificate).
 const EXPANDED_BY_DEFAULT: &[(&str, &str)] = &[("hostSslCertificate", "sslCertificate")];
 
-/// The concrete type and key of a row (values in `query::select_list` order).
-pub(crate) fn row_ref(table: &str, vals: &[SqlValue]) -> Result<EntityRef, StoreError> {
-    let id = match vals.first() {
-        Some(SqlValue::Text(s)) => s.clone(),
-        _ => return Err(corrupt(table, "id", "not text")),
-    };
-    let ty = if table == "host" {
-        let idx = layout::table_columns(table)
-            .iter()
-            .position(|c| c.name == "type")
-            .map(|i| i + 1);
-        match idx.and_then(|i| vals.get(i)) {
-            Some(SqlValue::Text(t)) => entity_type(t),
-            _ => entity_type(host_type(&id)),
+/// One stored value, borrowed from the backend's row.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Cell<'a> {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(&'a str),
+}
+
+/// A row's cells in `query::select_list` order (`id` first, then the table's columns).
+pub(crate) trait Cells {
+    fn cell(&self, i: usize) -> Cell<'_>;
+}
+
+impl Cells for Vec<SqlValue> {
+    fn cell(&self, i: usize) -> Cell<'_> {
+        match self.get(i) {
+            Some(SqlValue::Int(n)) => Cell::Int(*n),
+            Some(SqlValue::Real(f)) => Cell::Real(*f),
+            Some(SqlValue::Text(s)) => Cell::Text(s),
+            Some(SqlValue::Null) | None => Cell::Null,
         }
-    } else {
-        entity_type(table)
-    };
-    let ty = ty.ok_or_else(|| corrupt(table, "type", "unknown entity type"))?;
-    Ok(EntityRef { ty, id })
+    }
 }
 
 fn corrupt(table: &str, column: &str, message: &str) -> StoreError {
@@ -43,62 +50,155 @@ fn corrupt(table: &str, column: &str, message: &str) -> StoreError {
     }
 }
 
+/// The cell of a named column.
+fn named<'a>(table: &str, cells: &'a dyn Cells, name: &str) -> Cell<'a> {
+    match layout::table_columns(table)
+        .iter()
+        .position(|c| c.name == name)
+    {
+        Some(i) => cells.cell(i + 1),
+        None => Cell::Null,
+    }
+}
+
+/// The concrete type and key of a row.
+pub(crate) fn row_ref(table: &str, cells: &dyn Cells) -> Result<EntityRef, StoreError> {
+    let Cell::Text(id) = cells.cell(0) else {
+        return Err(corrupt(table, "id", "not text"));
+    };
+    let ty = if table == "host" {
+        match named(table, cells, "type") {
+            Cell::Text(t) => entity_type(t),
+            _ => entity_type(host_type(id)),
+        }
+    } else {
+        entity_type(table)
+    };
+    let ty = ty.ok_or_else(|| corrupt(table, "type", "unknown entity type"))?;
+    Ok(EntityRef {
+        ty,
+        id: id.to_owned(),
+    })
+}
+
+/// Appends `s` as a JSON string literal.
+pub(crate) fn push_json_str(out: &mut String, s: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let esc: Option<&str> = match b {
+            b'"' => Some("\\\""),
+            b'\\' => Some("\\\\"),
+            b'\n' => Some("\\n"),
+            b'\r' => Some("\\r"),
+            b'\t' => Some("\\t"),
+            0x08 => Some("\\b"),
+            0x0c => Some("\\f"),
+            0..=0x1f => None,
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        match esc {
+            Some(e) => out.push_str(e),
+            None => {
+                let _ = write!(out, "\\u{b:04x}");
+            }
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
+fn push_odata_type(out: &mut String, type_name: &str) {
+    out.push_str("\"@odata.type\":\"#");
+    out.push_str(NAMESPACE);
+    out.push('.');
+    out.push_str(type_name);
+    out.push('"');
+}
+
+fn push_key(out: &mut String, first: &mut bool, key: &str) {
+    if !std::mem::take(first) {
+        out.push(',');
+    }
+    out.push('"');
+    out.push_str(key); // schema names need no escaping
+    out.push_str("\":");
+}
+
 /// A navigation stub `{"@odata.type"?, "id"}` (the type is written for polymorphic targets).
-pub(crate) fn stub(target: &EntityType, id: &str, concrete: Option<&str>) -> Value {
-    let mut m = Map::new();
+pub(crate) fn stub(out: &mut String, target: &EntityType, id: &str, concrete: Option<&str>) {
     let concrete = if target.is_a("host") {
         Some(host_type(id))
     } else if target.is_abstract {
-        concrete
+        concrete.and_then(|c| entity_type(c).map(|t| t.name))
     } else {
         None
     };
-    if let Some(c) = concrete.and_then(entity_type) {
-        m.insert("@odata.type".into(), Value::String(c.odata_type()));
+    out.push('{');
+    if let Some(c) = concrete {
+        push_odata_type(out, c);
+        out.push(',');
     }
-    m.insert("id".into(), Value::String(id.to_owned()));
-    Value::Object(m)
+    out.push_str("\"id\":");
+    push_json_str(out, id);
+    out.push('}');
 }
 
 fn selected(r: &Render<'_>, name: &str) -> bool {
     r.select.is_none_or(|s| s.iter().any(|n| n == name))
 }
 
-/// Renders one row. `expand` fetches and renders a to-one navigation target in full.
+/// Appends one row as a JSON object. `expand` appends the full rendering of a to-one navigation target and says
+/// whether it found one (otherwise the stub is written).
 pub(crate) fn row(
+    out: &mut String,
     table: &str,
-    vals: &[SqlValue],
+    cells: &dyn Cells,
     r: &Render<'_>,
-    expand: &mut dyn FnMut(&EntityRef) -> Result<Option<Value>, StoreError>,
-) -> Result<Value, StoreError> {
-    let me = row_ref(table, vals)?;
-    let cols = layout::table_columns(table);
-    let value_of = |name: &str| {
-        cols.iter()
-            .position(|c| c.name == name)
-            .and_then(|i| vals.get(i + 1))
+    expand: &mut dyn FnMut(&EntityRef, &mut String) -> Result<bool, StoreError>,
+) -> Result<(), StoreError> {
+    let Cell::Text(id) = cells.cell(0) else {
+        return Err(corrupt(table, "id", "not text"));
     };
-    let mut out = Map::new();
-    out.insert("@odata.type".into(), Value::String(me.ty.odata_type()));
-    out.insert("id".into(), Value::String(me.id.clone()));
-    for prop in me.ty.all_props() {
+    let me = match table {
+        "host" => match named(table, cells, "type") {
+            Cell::Text(t) => entity_type(t),
+            _ => entity_type(host_type(id)),
+        },
+        t => entity_type(t),
+    }
+    .ok_or_else(|| corrupt(table, "type", "unknown entity type"))?;
+    let cols = layout::table_columns(table);
+    out.push('{');
+    push_odata_type(out, me.name);
+    out.push_str(",\"id\":");
+    push_json_str(out, id);
+    let mut first = false;
+    for prop in me.all_props() {
         if !r.version.has(prop) || !selected(r, prop.name) {
             continue;
         }
-        let Some(col) = cols.iter().find(|c| c.name == prop.name) else {
+        let Some(i) = cols.iter().position(|c| c.name == prop.name) else {
             continue;
         };
-        let ColumnKind::Prop(_, storage) = col.kind else {
+        let ColumnKind::Prop(_, storage) = cols[i].kind else {
             continue;
         };
-        let v = value_of(prop.name).unwrap_or(&SqlValue::Null);
-        out.insert(
-            prop.name.into(),
-            to_json(v, storage, prop.ty, r.version, table, prop.name)?,
-        );
+        push_key(out, &mut first, prop.name);
+        write_value(
+            out,
+            cells.cell(i + 1),
+            storage,
+            prop.ty,
+            r.version,
+            table,
+            prop.name,
+        )?;
     }
-    for nav in me.ty.all_navs() {
-        let Some(layout::NavSource::Column(colname)) = layout::nav_source(me.ty, nav.name) else {
+    for nav in me.all_navs() {
+        let Some(NavSource::Column(colname)) = layout::nav_source(me, nav.name) else {
             continue;
         };
         if !selected(r, nav.name) {
@@ -107,67 +207,97 @@ pub(crate) fn row(
         let Some(target) = entity_type(nav.target) else {
             continue;
         };
-        let id = match value_of(colname) {
-            Some(SqlValue::Text(s)) => s.clone(),
-            _ => {
-                out.insert(nav.name.into(), Value::Null);
-                continue;
-            }
+        push_key(out, &mut first, nav.name);
+        let Cell::Text(target_id) = named(table, cells, colname) else {
+            out.push_str("null");
+            continue;
         };
-        let concrete = match value_of(&format!("{colname}Type")) {
-            Some(SqlValue::Text(t)) => Some(t.as_str()),
+        let concrete = match layout::column(table, &format!("{colname}Type"))
+            .map(|_| named(table, cells, &format!("{colname}Type")))
+        {
+            Some(Cell::Text(t)) => Some(t),
             _ => None,
         };
         let wants_full = r.expand.iter().any(|e| e == nav.name)
-            || EXPANDED_BY_DEFAULT.contains(&(me.ty.name, nav.name));
-        let stub_value = stub(target, &id, concrete);
-        let rendered = if wants_full {
+            || EXPANDED_BY_DEFAULT.contains(&(me.name, nav.name));
+        if wants_full {
             let ty = concrete
                 .and_then(entity_type)
                 .or_else(|| {
                     target
                         .is_a("host")
-                        .then(|| entity_type(host_type(&id)))
+                        .then(|| entity_type(host_type(target_id)))
                         .flatten()
                 })
                 .unwrap_or(target);
-            expand(&EntityRef { ty, id: id.clone() })?.unwrap_or(stub_value)
-        } else {
-            stub_value
-        };
-        out.insert(nav.name.into(), rendered);
+            if expand(
+                &EntityRef {
+                    ty,
+                    id: target_id.to_owned(),
+                },
+                out,
+            )? {
+                continue;
+            }
+        }
+        stub(out, target, target_id, concrete);
     }
-    Ok(Value::Object(out))
+    out.push('}');
+    Ok(())
 }
 
-fn to_json(
-    v: &SqlValue,
+fn write_value(
+    out: &mut String,
+    cell: Cell<'_>,
     storage: Storage,
     ty: Ty,
     version: ApiVersion,
     table: &str,
     column: &str,
-) -> Result<Value, StoreError> {
-    Ok(match (v, storage) {
-        (SqlValue::Null, _) => Value::Null,
-        (SqlValue::Text(s), Storage::Text) => Value::String(s.clone()),
-        (SqlValue::Int(n), Storage::Int) => Value::from(*n),
-        (SqlValue::Real(f), Storage::Real) => serde_json::Number::from_f64(*f)
-            .map(Value::Number)
-            .unwrap_or(Value::Null),
-        (SqlValue::Int(n), Storage::Real) => Value::from(*n as f64),
-        (SqlValue::Int(n), Storage::Bool) => Value::Bool(*n != 0),
-        (SqlValue::Int(n), Storage::Micros) => Value::String(datetime::format(*n)),
-        (SqlValue::Text(s), Storage::Json) => {
+) -> Result<(), StoreError> {
+    match (cell, storage) {
+        (Cell::Null, _) => out.push_str("null"),
+        (Cell::Text(s), Storage::Text) => push_json_str(out, s),
+        (Cell::Int(n), Storage::Int) => {
+            let _ = write!(out, "{n}");
+        }
+        (Cell::Real(f), Storage::Real) if f.is_finite() => {
+            let _ = write!(
+                out,
+                "{}",
+                serde_json::Number::from_f64(f)
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "null".into())
+            );
+        }
+        (Cell::Int(n), Storage::Real) => {
+            let _ = write!(out, "{}", n as f64);
+        }
+        (Cell::Int(n), Storage::Bool) => out.push_str(if n != 0 { "true" } else { "false" }),
+        (Cell::Int(n), Storage::Micros) => {
+            out.push('"');
+            datetime::write(out, n);
+            out.push('"');
+        }
+        (Cell::Text(s), Storage::Json) if version == ApiVersion::Beta || !has_beta_only(ty) => {
+            // Stored JSON was validated on the way in: it is written as is.
+            out.push_str(s);
+        }
+        (Cell::Text(s), Storage::Json) => {
             let mut parsed: Value =
                 serde_json::from_str(s).map_err(|e| corrupt(table, column, &e.to_string()))?;
-            if version == ApiVersion::V1 {
-                strip_beta(&mut parsed, ty);
-            }
-            parsed
+            strip_beta(&mut parsed, ty);
+            out.push_str(&parsed.to_string());
         }
         _ => return Err(corrupt(table, column, "stored value has the wrong type")),
-    })
+    }
+    Ok(())
+}
+
+/// Whether a complex type (transitively) has beta-only properties, which v1.0 answers must not carry.
+fn has_beta_only(ty: Ty) -> bool {
+    let Ty::Named(name) = ty else { return false };
+    complex_type(name).is_some_and(|cx| cx.props.iter().any(|p| p.beta_only || has_beta_only(p.ty)))
 }
 
 /// Removes beta-only properties (physicalAddress.postOfficeBox/type) from a complex value for v1.0 answers.
@@ -186,5 +316,37 @@ fn strip_beta(v: &mut Value, ty: Ty) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_strings_are_escaped_like_serde() {
+        for s in [
+            "plain",
+            "q\"uote",
+            "back\\slash",
+            "nl\nand\ttab\r",
+            "\u{1}\u{1f}\u{8}\u{c}",
+            "ünïcødé ✓",
+            "",
+        ] {
+            let mut out = String::new();
+            push_json_str(&mut out, s);
+            assert_eq!(serde_json::from_str::<String>(&out).unwrap(), s);
+            assert_eq!(out, serde_json::to_string(s).unwrap());
+        }
+    }
+
+    #[test]
+    fn beta_only_detection() {
+        assert!(
+            has_beta_only(Ty::Named("whoisContact"))
+                && has_beta_only(Ty::Named("sslCertificateEntity"))
+        );
+        assert!(!has_beta_only(Ty::Named("formattedContent")) && !has_beta_only(Ty::String));
     }
 }

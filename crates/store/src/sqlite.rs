@@ -58,6 +58,22 @@ fn read_value(v: ValueRef<'_>) -> SqlValue {
     }
 }
 
+/// A live SQLite row seen as render cells (no copies).
+struct RowCells<'a, 'r>(&'a rusqlite::Row<'r>);
+
+impl render::Cells for RowCells<'_, '_> {
+    fn cell(&self, i: usize) -> render::Cell<'_> {
+        match self.0.get_ref(i) {
+            Ok(ValueRef::Integer(n)) => render::Cell::Int(n),
+            Ok(ValueRef::Real(f)) => render::Cell::Real(f),
+            Ok(ValueRef::Text(t) | ValueRef::Blob(t)) => {
+                std::str::from_utf8(t).map_or(render::Cell::Null, render::Cell::Text)
+            }
+            Ok(ValueRef::Null) | Err(_) => render::Cell::Null,
+        }
+    }
+}
+
 fn open_connection(path: &Path, write: bool) -> Result<Connection> {
     let flags = if write {
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -144,25 +160,32 @@ impl SqliteStore {
         Ok(out)
     }
 
-    fn render_ref(conn: &Connection, e: &EntityRef, r: &Render<'_>) -> Result<Option<Value>> {
+    /// Appends the rendering of one entity; `false` when it is not stored.
+    fn render_into(
+        conn: &Connection,
+        e: &EntityRef,
+        r: &Render<'_>,
+        out: &mut String,
+    ) -> Result<bool> {
         let table = table_of(e.ty);
-        let mut sql = Sql::new(&SqliteDialect);
-        sql.push(&format!(
-            "SELECT {} FROM \"{table}\" t WHERE t.id = ",
+        let sql = format!(
+            "SELECT {} FROM \"{table}\" t WHERE t.id = ?1",
             query::select_list(table)
-        ))
-        .bind_push(SqlValue::Text(e.id.clone()));
-        let rows = Self::query_rows(conn, &sql)?;
-        let Some(vals) = rows.first() else {
-            return Ok(None);
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query([&e.id])?;
+        let Some(row) = rows.next()? else {
+            return Ok(false);
         };
         let nested = Render {
             version: r.version,
             select: None,
             expand: &[],
         };
-        let mut expand = |target: &EntityRef| Self::render_ref(conn, target, &nested);
-        render::row(table, vals, r, &mut expand).map(Some)
+        let mut expand =
+            |target: &EntityRef, out: &mut String| Self::render_into(conn, target, &nested, out);
+        render::row(out, table, &RowCells(row), r, &mut expand)?;
+        Ok(true)
     }
 
     fn where_clause(
@@ -466,11 +489,16 @@ impl Store for SqliteStore {
         }
     }
 
-    fn render(&self, e: &EntityRef, r: &Render<'_>) -> Result<Value> {
-        self.read(|conn| Self::render_ref(conn, e, r))?
-            .ok_or_else(|| {
-                StoreError::BadRequest(format!("{} {} vanished while being read", e.ty.name, e.id))
-            })
+    fn render(&self, e: &EntityRef, r: &Render<'_>) -> Result<String> {
+        let mut out = String::with_capacity(512);
+        if self.read(|conn| Self::render_into(conn, e, r, &mut out))? {
+            Ok(out)
+        } else {
+            Err(StoreError::BadRequest(format!(
+                "{} {} vanished while being read",
+                e.ty.name, e.id
+            )))
+        }
     }
 
     fn list(&self, coll: &Collection, q: &ListQuery<'_>, r: &Render<'_>) -> Result<Page> {
@@ -491,38 +519,53 @@ impl Store for SqliteStore {
                 sql.push(" AND ");
                 query::keyset(&keys, after, &mut sql)?;
             }
-            sql.push(&format!(" ORDER BY {}", query::order_clause(&keys)));
-            let limit = q.page_size.saturating_add(1);
-            sql.push(" LIMIT ")
-                .bind_push(SqlValue::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+            // LIMIT/OFFSET are integers tigr computed, not text from the request. They are written inline because a
+            // bound LIMIT makes SQLite re-prepare the statement on every execution.
             let skip = if after.is_some() { 0 } else { q.skip };
-            sql.push(" OFFSET ")
-                .bind_push(SqlValue::Int(i64::try_from(skip).unwrap_or(i64::MAX)));
-            let mut rows = Self::query_rows(conn, &sql)?;
-            let more = rows.len() > q.page_size;
-            rows.truncate(q.page_size);
-            let next_cursor = if more {
-                rows.last().map(|row| query::encode_cursor(&row[width..]))
-            } else {
-                None
-            };
+            let limit = q.page_size.saturating_add(1);
+            sql.push(&format!(
+                " ORDER BY {} LIMIT {limit} OFFSET {skip}",
+                query::order_clause(&keys)
+            ));
+            let mut stmt = conn.prepare_cached(&sql.text)?;
+            let mut rows = stmt.query(params_from_iter(sql.params.iter()))?;
             let nested = Render {
                 version: r.version,
                 select: None,
                 expand: &[],
             };
-            let mut items = Vec::with_capacity(rows.len());
-            for row in &rows {
-                let mut expand = |target: &EntityRef| Self::render_ref(conn, target, &nested);
-                items.push(render::row(table, &row[..width], r, &mut expand)?);
+            let mut items_json = String::with_capacity(512 * q.page_size.min(1000));
+            items_json.push('[');
+            let (mut len, mut next_cursor) = (0usize, None);
+            let mut last_keys: Vec<SqlValue> = Vec::with_capacity(keys.len());
+            while let Some(row) = rows.next()? {
+                if len == q.page_size {
+                    // A row beyond the page: there is more, and the next page resumes after the last row served.
+                    next_cursor = Some(query::encode_cursor(&last_keys));
+                    break;
+                }
+                if len > 0 {
+                    items_json.push(',');
+                }
+                let mut expand = |target: &EntityRef, out: &mut String| {
+                    Self::render_into(conn, target, &nested, out)
+                };
+                render::row(&mut items_json, table, &RowCells(row), r, &mut expand)?;
+                last_keys.clear();
+                for i in width..width + keys.len() {
+                    last_keys.push(read_value(row.get_ref(i)?));
+                }
+                len += 1;
             }
+            items_json.push(']');
             let count = if q.count {
                 Some(Self::count_on(conn, coll, q.filter, q.search)?)
             } else {
                 None
             };
             Ok(Page {
-                items,
+                items_json,
+                len,
                 count,
                 next_cursor,
             })
@@ -562,13 +605,13 @@ impl Store for SqliteStore {
             for table in layout::TABLES {
                 let sql = format!("SELECT {} FROM \"{table}\" t ORDER BY t.id", query::select_list(table));
                 let mut stmt = conn.prepare(&sql)?;
-                let width = stmt.column_count();
                 let mut rows = stmt.query([])?;
                 while let Some(row) = rows.next()? {
-                    let vals = (0..width).map(|i| row.get_ref(i).map(read_value)).collect::<rusqlite::Result<Vec<_>>>()?;
                     // Stubs only: the targets are exported as entities of their own.
-                    let mut no_expand = |_: &EntityRef| Ok(None);
-                    sink(ExportItem::Entity(render::row(table, &vals, &r, &mut no_expand)?)).map_err(io)?;
+                    let mut no_expand = |_: &EntityRef, _: &mut String| Ok(false);
+                    let mut line = String::with_capacity(512);
+                    render::row(&mut line, table, &RowCells(row), &r, &mut no_expand)?;
+                    sink(ExportItem::Entity(line)).map_err(io)?;
                 }
             }
             let mut stmt = conn.prepare("SELECT kind, src, dst, \"dstType\" FROM \"link\" ORDER BY kind, src, dst")?;

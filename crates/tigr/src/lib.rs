@@ -123,12 +123,9 @@ fn apply_all(
 
 /// Writes the store as graph-json NDJSON.
 pub fn export(store: &dyn Store, mut out: impl Write) -> Result<()> {
-    store.export(&mut |item| {
-        let line = match item {
-            ExportItem::Entity(v) => v,
-            ExportItem::Relation(r) => tigr_ingest::graph_json::relation_line(&r),
-        };
-        writeln!(out, "{line}")
+    store.export(&mut |item| match item {
+        ExportItem::Entity(json) => writeln!(out, "{json}"),
+        ExportItem::Relation(r) => writeln!(out, "{}", tigr_ingest::graph_json::relation_line(&r)),
     })?;
     out.flush()?;
     Ok(())
