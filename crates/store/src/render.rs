@@ -150,6 +150,66 @@ fn selected(r: &Render<'_>, name: &str) -> bool {
     r.select.is_none_or(|s| s.iter().any(|n| n == name))
 }
 
+/// How to render one concrete type from its table's cells, computed once: cell indices instead of name look-ups.
+struct Plan {
+    props: Vec<(&'static tigr_model::Prop, usize, Storage)>,
+    navs: Vec<NavPlan>,
+}
+
+struct NavPlan {
+    nav: &'static str,
+    target: &'static EntityType,
+    cell: usize,
+    type_cell: Option<usize>,
+}
+
+static PLANS: std::sync::LazyLock<std::collections::HashMap<&'static str, Plan>> =
+    std::sync::LazyLock::new(|| {
+        let mut plans = std::collections::HashMap::new();
+        for table in layout::TABLES {
+            let cols = layout::table_columns(table);
+            let cell = |name: &str| cols.iter().position(|c| c.name == name).map(|i| i + 1);
+            for ty in layout::types_in(table) {
+                let props = ty
+                    .all_props()
+                    .iter()
+                    .filter_map(|p| {
+                        let i = cell(p.name)?;
+                        match cols[i - 1].kind {
+                            ColumnKind::Prop(_, storage) => Some((*p, i, storage)),
+                            _ => None,
+                        }
+                    })
+                    .collect();
+                let navs = ty
+                    .all_navs()
+                    .iter()
+                    .filter_map(|n| {
+                        let Some(NavSource::Column(col)) = layout::nav_source(ty, n.name) else {
+                            return None;
+                        };
+                        Some(NavPlan {
+                            nav: n.name,
+                            target: entity_type(n.target)?,
+                            cell: cell(col)?,
+                            type_cell: cell(&format!("{col}Type")),
+                        })
+                    })
+                    .collect();
+                plans.insert(ty.name, Plan { props, navs });
+            }
+        }
+        plans
+    });
+
+/// Index of the host table's `type` cell.
+static HOST_TYPE_CELL: std::sync::LazyLock<Option<usize>> = std::sync::LazyLock::new(|| {
+    layout::table_columns("host")
+        .iter()
+        .position(|c| c.name == "type")
+        .map(|i| i + 1)
+});
+
 /// Appends one row as a JSON object. `expand` appends the full rendering of a to-one navigation target and says
 /// whether it found one (otherwise the stub is written).
 pub(crate) fn row(
@@ -163,33 +223,29 @@ pub(crate) fn row(
         return Err(corrupt(table, "id", "not text"));
     };
     let me = match table {
-        "host" => match named(table, cells, "type") {
-            Cell::Text(t) => entity_type(t),
+        "host" => match HOST_TYPE_CELL.map(|i| cells.cell(i)) {
+            Some(Cell::Text(t)) => entity_type(t),
             _ => entity_type(host_type(id)),
         },
         t => entity_type(t),
     }
     .ok_or_else(|| corrupt(table, "type", "unknown entity type"))?;
-    let cols = layout::table_columns(table);
+    let plan = PLANS
+        .get(me.name)
+        .ok_or_else(|| corrupt(table, "type", "no render plan"))?;
     out.push('{');
     push_odata_type(out, me.name);
     out.push_str(",\"id\":");
     push_json_str(out, id);
     let mut first = false;
-    for prop in me.all_props() {
+    for &(prop, i, storage) in &plan.props {
         if !r.version.has(prop) || !selected(r, prop.name) {
             continue;
         }
-        let Some(i) = cols.iter().position(|c| c.name == prop.name) else {
-            continue;
-        };
-        let ColumnKind::Prop(_, storage) = cols[i].kind else {
-            continue;
-        };
         push_key(out, &mut first, prop.name);
         write_value(
             out,
-            cells.cell(i + 1),
+            cells.cell(i),
             storage,
             prop.ty,
             r.version,
@@ -197,39 +253,31 @@ pub(crate) fn row(
             prop.name,
         )?;
     }
-    for nav in me.all_navs() {
-        let Some(NavSource::Column(colname)) = layout::nav_source(me, nav.name) else {
-            continue;
-        };
-        if !selected(r, nav.name) {
+    for n in &plan.navs {
+        if !selected(r, n.nav) {
             continue;
         }
-        let Some(target) = entity_type(nav.target) else {
-            continue;
-        };
-        push_key(out, &mut first, nav.name);
-        let Cell::Text(target_id) = named(table, cells, colname) else {
+        push_key(out, &mut first, n.nav);
+        let Cell::Text(target_id) = cells.cell(n.cell) else {
             out.push_str("null");
             continue;
         };
-        let concrete = match layout::column(table, &format!("{colname}Type"))
-            .map(|_| named(table, cells, &format!("{colname}Type")))
-        {
+        let concrete = match n.type_cell.map(|i| cells.cell(i)) {
             Some(Cell::Text(t)) => Some(t),
             _ => None,
         };
-        let wants_full = r.expand.iter().any(|e| e == nav.name)
-            || EXPANDED_BY_DEFAULT.contains(&(me.name, nav.name));
+        let wants_full =
+            r.expand.iter().any(|e| e == n.nav) || EXPANDED_BY_DEFAULT.contains(&(me.name, n.nav));
         if wants_full {
             let ty = concrete
                 .and_then(entity_type)
                 .or_else(|| {
-                    target
+                    n.target
                         .is_a("host")
                         .then(|| entity_type(host_type(target_id)))
                         .flatten()
                 })
-                .unwrap_or(target);
+                .unwrap_or(n.target);
             if expand(
                 &EntityRef {
                     ty,
@@ -240,7 +288,7 @@ pub(crate) fn row(
                 continue;
             }
         }
-        stub(out, target, target_id, concrete);
+        stub(out, n.target, target_id, concrete);
     }
     out.push('}');
     Ok(())
