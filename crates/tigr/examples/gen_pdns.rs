@@ -71,27 +71,10 @@ fn host_name(n: u64) -> String {
     format!("h{n}.d{}.{}", n / 7, TLDS[(n % TLDS.len() as u64) as usize])
 }
 
-/// 2023-01-01T00:00:00Z plus `secs`, in Graph's DateTimeOffset form.
+/// 2023-01-01T00:00:00Z plus `secs`, in tigr's DateTimeOffset form.
 fn datetime(secs: u64) -> String {
-    const START_DAYS: u64 = 19358; // 2023-01-01 as days since 1970-01-01
-    let days = START_DAYS + secs / 86_400;
-    let rem = secs % 86_400;
-    // civil_from_days (Howard Hinnant)
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
+    const START_MICROS: i64 = 1_672_531_200_000_000; // 2023-01-01T00:00:00Z
+    tigr_model::datetime::format(START_MICROS + secs as i64 * 1_000_000)
 }
 
 /// What a record resolves to: (recordType, artifact type, artifact id).
