@@ -5,6 +5,7 @@
 //! ([`report`]) that names the source, the line or path, and the problem.
 
 pub mod context;
+pub mod dns;
 pub mod graph_json;
 pub mod report;
 pub mod sample;

@@ -66,7 +66,9 @@ pub fn host_type(id: &str) -> &'static str {
     }
 }
 
-/// The normal form of a host id: IP addresses in canonical text form, names lower-cased without a trailing dot.
+/// The normal form of a host id: IP addresses in canonical text form, names lower-cased without a trailing dot,
+/// internationalised names as A-labels (`bücher.de` → `xn--bcher-kva.de`). Never fails: text that is not a valid
+/// name is only lower-cased, so a lookup for it finds nothing rather than an error.
 pub fn normalize_host(id: &str) -> String {
     // Whitespace and trailing dots are trimmed together so that normalising twice changes nothing.
     let trimmed = id
@@ -79,7 +81,64 @@ pub fn normalize_host(id: &str) -> String {
     {
         return ip.to_string();
     }
-    trimmed.to_ascii_lowercase()
+    let mut out = String::with_capacity(trimmed.len());
+    match normalize_name(trimmed, &mut out) {
+        Ok(()) => out,
+        Err(_) => trimmed.to_ascii_lowercase(),
+    }
+}
+
+/// Why a DNS owner or target name cannot be a host id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    /// `.` alone: the root has no host to attach records to.
+    #[error("the root name has no host")]
+    Root,
+    /// Control characters or whitespace (presentation format escapes them as `\DDD`).
+    #[error("name {0:?} contains a control character or whitespace")]
+    BadCharacter(String),
+    /// Non-ASCII text that IDNA (UTS #46) rejects.
+    #[error("name {0:?} is not a valid internationalised domain name")]
+    Idna(String),
+    /// Longer than a DNS name can be (255 octets in wire form).
+    #[error("name of {0} characters is longer than a DNS name can be")]
+    TooLong(usize),
+}
+
+/// Appends the normal form of a DNS name to `out`: ASCII lower case, no trailing dot, A-labels for internationalised
+/// names. The one name normalisation of tigr: host ids, passive DNS names and values, and API lookups all use it.
+pub fn normalize_name(name: &str, out: &mut String) -> Result<(), NameError> {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    if name.is_empty() {
+        return Err(NameError::Root);
+    }
+    // Presentation format allows escapes, so a name may be longer than 255 characters; 1024 is beyond any real one.
+    if name.len() > 1024 {
+        return Err(NameError::TooLong(name.len()));
+    }
+    if name.is_ascii() {
+        if name.bytes().any(|b| b <= b' ' || b == 0x7f) {
+            return Err(NameError::BadCharacter(name.to_owned()));
+        }
+        out.extend(name.bytes().map(|b| b.to_ascii_lowercase() as char));
+        return Ok(());
+    }
+    if name.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(NameError::BadCharacter(name.to_owned()));
+    }
+    let ascii = idna::domain_to_ascii(name).map_err(|_| NameError::Idna(name.to_owned()))?;
+    let ascii = ascii.strip_suffix('.').unwrap_or(&ascii);
+    if ascii.is_empty() {
+        return Err(NameError::Root);
+    }
+    out.push_str(ascii);
+    Ok(())
+}
+
+/// The id of a passive DNS record: the documented `name$$value$$isReverse` key with the record type appended, so
+/// that records of different types with the same value (a CNAME and an NS to one name) stay apart.
+pub fn passive_dns_id(name: &str, record_type: &str, value: &str) -> String {
+    encode_key(&[name, value, "false", record_type])
 }
 
 #[cfg(test)]
@@ -137,6 +196,28 @@ mod tests {
         // Found by the id_codec fuzz target: whitespace and dots trimmed together.
         assert_eq!(normalize_host("\n[\n."), "[");
         assert_eq!(normalize_host("a. ."), "a");
+        assert_eq!(normalize_host("Bücher.DE."), "xn--bcher-kva.de");
+        assert_eq!(normalize_host("xn--bcher-kva.de"), "xn--bcher-kva.de");
+    }
+
+    #[test]
+    fn names() {
+        let norm = |s: &str| {
+            let mut out = String::new();
+            normalize_name(s, &mut out).map(|()| out)
+        };
+        assert_eq!(norm("WWW.Example.COM."), Ok("www.example.com".into()));
+        assert_eq!(norm("_dmarc.example.com"), Ok("_dmarc.example.com".into()));
+        assert_eq!(norm("a\\032b.example"), Ok("a\\032b.example".into()));
+        assert_eq!(norm("MÜNCHEN.de"), Ok("xn--mnchen-3ya.de".into()));
+        assert_eq!(norm("."), Err(NameError::Root));
+        assert_eq!(norm(""), Err(NameError::Root));
+        assert!(matches!(norm("a b.com"), Err(NameError::BadCharacter(_))));
+        assert!(matches!(norm("a\tb.com"), Err(NameError::BadCharacter(_))));
+        assert!(matches!(
+            norm(&"a".repeat(2000)),
+            Err(NameError::TooLong(2000))
+        ));
     }
 
     proptest! {

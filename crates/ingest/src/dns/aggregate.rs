@@ -1,0 +1,579 @@
+//! Pre-aggregation of observations in memory: one entry per (name, type, value), bounded, drained into store batches.
+//!
+//! Sources produce millions of observations per second, mostly repeats; the store only needs to hear about each
+//! distinct record once per batch. Keys are normalised here, once, so every source agrees on names and values.
+
+use super::observation::{DnsSink, Observation, ObservationError, Rdata};
+use super::rtype::RecordType;
+use crate::report::{Reject, Report};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use tigr_model::batch::{DnsBatch, HostSighting, Resolution, SubdomainSighting, UnclassifiedValue};
+use tigr_model::id::{encode_key, normalize_name, passive_dns_id};
+
+/// Separates the parts of an aggregation key. Normalised names never contain it (control characters are rejected).
+const SEP: char = '\0';
+
+/// What a record's value points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ValueKind {
+    Address,
+    Name,
+    Unclassified,
+}
+
+impl ValueKind {
+    fn artifact_type(self) -> &'static str {
+        match self {
+            Self::Address => "ipAddress",
+            Self::Name => "hostname",
+            Self::Unclassified => "unclassifiedArtifact",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    first: i64,
+    last: i64,
+    count: u64,
+}
+
+impl Seen {
+    fn merge(&mut self, first: i64, last: i64, count: u64) {
+        self.first = self.first.min(first);
+        self.last = self.last.max(last);
+        self.count += count;
+    }
+}
+
+/// Aggregates observations into distinct records until it holds `max_records`, then wants draining.
+#[derive(Debug)]
+pub struct Aggregator {
+    /// `name SEP type-code SEP kind SEP value` → sightings.
+    records: HashMap<Box<str>, Seen>,
+    max_records: usize,
+    observations: u64,
+    key: String,
+}
+
+impl Aggregator {
+    /// An aggregator that reports [`Aggregator::is_full`] at `max_records` distinct records (memory stays
+    /// proportional to that: roughly 150 bytes per record plus the names).
+    pub fn new(max_records: usize) -> Self {
+        Self {
+            records: HashMap::new(),
+            max_records: max_records.max(1),
+            observations: 0,
+            key: String::with_capacity(256),
+        }
+    }
+
+    /// Distinct records held.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Whether the batch should be drained now.
+    pub fn is_full(&self) -> bool {
+        self.records.len() >= self.max_records
+    }
+
+    /// Sightings taken since the last drain (sum of counts).
+    pub fn observations(&self) -> u64 {
+        self.observations
+    }
+
+    /// Normalises and adds one observation.
+    pub fn add(&mut self, o: &Observation<'_>) -> Result<(), ObservationError> {
+        if o.first_seen > o.last_seen {
+            return Err(ObservationError::TimeOrder);
+        }
+        let key = &mut self.key;
+        key.clear();
+        normalize_name(o.name, key).map_err(ObservationError::Name)?;
+        key.push(SEP);
+        push_u16(key, o.rtype.0);
+        key.push(SEP);
+        let kind_at = key.len();
+        key.push('?');
+        key.push(SEP);
+        let kind = push_value(key, o.rtype, o.rdata)?;
+        key.replace_range(kind_at..kind_at + 1, kind_tag(kind));
+        match self.records.get_mut(key.as_str()) {
+            Some(seen) => seen.merge(o.first_seen, o.last_seen, o.count),
+            None => {
+                self.records.insert(
+                    key.as_str().into(),
+                    Seen {
+                        first: o.first_seen,
+                        last: o.last_seen,
+                        count: o.count,
+                    },
+                );
+            }
+        }
+        self.observations += o.count;
+        Ok(())
+    }
+
+    /// Empties the aggregator into a store batch stamped `collected` (µs): resolutions, every host they mention with
+    /// its first/last sighting, subdomains below registrable domains, and the unclassified values.
+    pub fn drain(&mut self, collected: i64) -> DnsBatch {
+        let mut batch = DnsBatch {
+            collected,
+            ..DnsBatch::default()
+        };
+        let mut hosts: HashMap<String, Option<(i64, i64)>> = HashMap::new();
+        let mut sight = |id: &str, seen: &Seen| {
+            let entry = hosts.entry(id.to_owned()).or_insert(None);
+            *entry = Some(match *entry {
+                Some((first, last)) => (first.min(seen.first), last.max(seen.last)),
+                None => (seen.first, seen.last),
+            });
+        };
+        batch.resolutions.reserve(self.records.len());
+        for (key, seen) in self.records.drain() {
+            let mut parts = key.splitn(4, SEP);
+            let (Some(name), Some(code), Some(tag), Some(value)) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                unreachable!("aggregation keys always have four parts")
+            };
+            let rtype = RecordType(code.parse().expect("type codes are written as numbers"));
+            let kind = match tag {
+                "a" => ValueKind::Address,
+                "n" => ValueKind::Name,
+                _ => ValueKind::Unclassified,
+            };
+            let record_type = rtype.name().into_owned();
+            sight(name, &seen);
+            let artifact_id = match kind {
+                ValueKind::Address | ValueKind::Name => {
+                    sight(value, &seen);
+                    value.to_owned()
+                }
+                ValueKind::Unclassified => {
+                    let id = encode_key(&[record_type.as_str(), value]);
+                    batch.unclassified.push(UnclassifiedValue {
+                        id: id.clone(),
+                        kind: record_type.clone(),
+                        value: value.to_owned(),
+                    });
+                    id
+                }
+            };
+            batch.resolutions.push(Resolution {
+                id: passive_dns_id(name, &record_type, value),
+                name: name.to_owned(),
+                record_type,
+                artifact_type: kind.artifact_type(),
+                artifact_id,
+                first_seen: seen.first,
+                last_seen: seen.last,
+                observations: seen.count,
+            });
+        }
+        let mut implied = Vec::new();
+        for (id, seen) in &hosts {
+            let Some((first, _)) = seen else { continue };
+            if id.parse::<IpAddr>().is_ok() {
+                continue;
+            }
+            let Some(registrable) = registrable_domain(id) else {
+                continue;
+            };
+            if registrable == id {
+                continue;
+            }
+            batch.subdomains.push(SubdomainSighting {
+                id: encode_key(&[id.as_str(), registrable]),
+                host: id.clone(),
+                parent: registrable.to_owned(),
+                first_seen: *first,
+            });
+            if !hosts.contains_key(registrable) {
+                implied.push(registrable.to_owned());
+            }
+        }
+        batch.hosts = hosts
+            .into_iter()
+            .map(|(id, seen)| HostSighting { id, seen })
+            .chain(
+                implied
+                    .into_iter()
+                    .map(|id| HostSighting { id, seen: None }),
+            )
+            .collect();
+        // Implied hosts may repeat (several subdomains of one domain); the store merges, but keep batches tidy.
+        batch
+            .hosts
+            .sort_by(|a, b| a.id.cmp(&b.id).then(b.seen.cmp(&a.seen)));
+        batch
+            .hosts
+            .dedup_by(|later, earlier| later.id == earlier.id);
+        batch.unclassified.sort_by(|a, b| a.id.cmp(&b.id));
+        batch
+            .unclassified
+            .dedup_by(|later, earlier| later.id == earlier.id);
+        self.observations = 0;
+        batch
+    }
+}
+
+/// The registrable domain (public suffix + one label) of a normalised name, if it has one.
+pub fn registrable_domain(name: &str) -> Option<&str> {
+    psl::domain_str(name)
+}
+
+fn kind_tag(kind: ValueKind) -> &'static str {
+    match kind {
+        ValueKind::Address => "a",
+        ValueKind::Name => "n",
+        ValueKind::Unclassified => "u",
+    }
+}
+
+fn push_u16(out: &mut String, n: u16) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "{n}");
+}
+
+/// Appends the normalised value of a record to `out` and says what it points at.
+///
+/// Addresses (A, AAAA) are kept in canonical text form. Name-valued types point at a host: CNAME, NS, PTR, DNAME at
+/// their target, MX at its exchange, SRV at its target, SVCB/HTTPS at their target unless it is `.` (the owner
+/// itself, so the parameters are what matters). Everything else is kept as presentation text.
+fn push_value(
+    out: &mut String,
+    rtype: RecordType,
+    rdata: Rdata<'_>,
+) -> Result<ValueKind, ObservationError> {
+    let family = match rtype {
+        RecordType::A => Some(4),
+        RecordType::AAAA => Some(6),
+        _ => None,
+    };
+    let text = match (rdata, family) {
+        (Rdata::Ip(ip), Some(family)) if (family == 4) == ip.is_ipv4() => {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{ip}");
+            return Ok(ValueKind::Address);
+        }
+        (Rdata::Ip(ip), Some(family)) => {
+            return Err(ObservationError::NotAnAddress {
+                rtype,
+                value: ip.to_string(),
+                family,
+            });
+        }
+        (Rdata::Ip(value), None) => {
+            return Err(ObservationError::UnexpectedAddress { rtype, value });
+        }
+        (Rdata::Text(text), _) => text.trim(),
+    };
+    if let Some(family) = family {
+        let ip = text
+            .parse::<IpAddr>()
+            .ok()
+            .filter(|ip| (family == 4) == ip.is_ipv4());
+        let Some(ip) = ip else {
+            return Err(ObservationError::NotAnAddress {
+                rtype,
+                value: text.to_owned(),
+                family,
+            });
+        };
+        use std::fmt::Write as _;
+        let _ = write!(out, "{ip}");
+        return Ok(ValueKind::Address);
+    }
+    let malformed = || ObservationError::Malformed {
+        rtype,
+        value: text.to_owned(),
+    };
+    let target = match rtype {
+        RecordType::CNAME | RecordType::NS | RecordType::PTR | RecordType::DNAME => Some(text),
+        RecordType::MX => Some(nth_field(text, 1).ok_or_else(malformed)?),
+        RecordType::SRV => Some(nth_field(text, 3).ok_or_else(malformed)?),
+        RecordType::SVCB | RecordType::HTTPS => {
+            Some(nth_field(text, 1).ok_or_else(malformed)?).filter(|target| *target != ".")
+        }
+        _ => None,
+    };
+    match target {
+        // A null MX or SRV (`.`) says "no service": keep the data itself.
+        Some(target) if target != "." => {
+            let start = out.len();
+            normalize_name(target, out).map_err(|error| {
+                out.truncate(start);
+                ObservationError::Target { rtype, error }
+            })?;
+            Ok(ValueKind::Name)
+        }
+        _ if text.is_empty() => Err(malformed()),
+        _ => {
+            out.push_str(text);
+            Ok(ValueKind::Unclassified)
+        }
+    }
+}
+
+fn nth_field(text: &str, n: usize) -> Option<&str> {
+    text.split_ascii_whitespace().nth(n)
+}
+
+/// The sink ingest runs use: observations go to an [`Aggregator`], rejects to a [`Report`], and whenever the
+/// aggregator is full its batch is handed to `flush`.
+pub struct Aggregating<F: FnMut(DnsBatch)> {
+    pub aggregator: Aggregator,
+    pub report: Report,
+    clock: fn() -> i64,
+    flush: F,
+}
+
+impl<F: FnMut(DnsBatch)> Aggregating<F> {
+    /// `clock` gives `collectedDateTime` (µs) at each flush.
+    pub fn new(max_records: usize, clock: fn() -> i64, flush: F) -> Self {
+        Self {
+            aggregator: Aggregator::new(max_records),
+            report: Report::default(),
+            clock,
+            flush,
+        }
+    }
+
+    /// Hands over whatever is held, full or not (end of input, a timer, shutdown).
+    pub fn flush(&mut self) {
+        if !self.aggregator.is_empty() {
+            let batch = self.aggregator.drain((self.clock)());
+            (self.flush)(batch);
+        }
+    }
+}
+
+impl<F: FnMut(DnsBatch)> DnsSink for Aggregating<F> {
+    fn observe(&mut self, observation: &Observation<'_>) -> Result<(), ObservationError> {
+        self.aggregator.add(observation)?;
+        self.report.accepted += 1;
+        if self.aggregator.is_full() {
+            self.flush();
+        }
+        Ok(())
+    }
+
+    fn reject(&mut self, reason: &'static str, reject: Reject) {
+        self.report.reject(reason, reject);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obs<'a>(name: &'a str, rtype: &str, value: &'a str, time: i64) -> Observation<'a> {
+        Observation::once(
+            name,
+            RecordType::parse(rtype).unwrap(),
+            Rdata::Text(value),
+            time,
+        )
+    }
+
+    fn record_lines(batch: &DnsBatch) -> Vec<String> {
+        let mut lines: Vec<String> = batch
+            .resolutions
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} {}:{} {}..{} x{}",
+                    r.name,
+                    r.record_type,
+                    r.artifact_type,
+                    r.artifact_id,
+                    r.first_seen,
+                    r.last_seen,
+                    r.observations
+                )
+            })
+            .collect();
+        lines.sort();
+        lines
+    }
+
+    #[test]
+    fn repeats_merge_and_names_normalise() {
+        let mut agg = Aggregator::new(100);
+        agg.add(&obs("WWW.Example.COM.", "A", "192.0.2.1", 20))
+            .unwrap();
+        agg.add(&obs("www.example.com", "A", "192.0.2.1", 10))
+            .unwrap();
+        agg.add(&Observation::once(
+            "www.example.com",
+            RecordType::A,
+            Rdata::Ip("192.0.2.1".parse().unwrap()),
+            30,
+        ))
+        .unwrap();
+        agg.add(&obs("www.example.com", "CNAME", "Web.Example.NET.", 5))
+            .unwrap();
+        assert_eq!(agg.len(), 2);
+        assert_eq!(agg.observations(), 4);
+        let batch = agg.drain(99);
+        assert_eq!(
+            record_lines(&batch),
+            [
+                "www.example.com A ipAddress:192.0.2.1 10..30 x3",
+                "www.example.com CNAME hostname:web.example.net 5..5 x1",
+            ]
+        );
+        assert!(agg.is_empty());
+        assert_eq!(agg.observations(), 0);
+        let hosts: Vec<_> = batch
+            .hosts
+            .iter()
+            .map(|h| (h.id.as_str(), h.seen))
+            .collect();
+        assert_eq!(
+            hosts,
+            [
+                ("192.0.2.1", Some((10, 30))),
+                ("example.com", None),
+                ("example.net", None),
+                ("web.example.net", Some((5, 5))),
+                ("www.example.com", Some((5, 30))),
+            ]
+        );
+        let subs: Vec<_> = batch
+            .subdomains
+            .iter()
+            .map(|s| (s.host.as_str(), s.parent.as_str()))
+            .collect::<Vec<_>>();
+        let mut subs = subs;
+        subs.sort();
+        assert_eq!(
+            subs,
+            [
+                ("web.example.net", "example.net"),
+                ("www.example.com", "example.com")
+            ]
+        );
+    }
+
+    #[test]
+    fn values_by_type() {
+        let cases = [
+            (
+                "MX",
+                "10 Mail.Example.com.",
+                Ok("hostname:mail.example.com"),
+            ),
+            ("MX", "0 .", Ok("unclassifiedArtifact:0 .")),
+            (
+                "SRV",
+                "0 5 5060 SIP.example.com.",
+                Ok("hostname:sip.example.com"),
+            ),
+            (
+                "HTTPS",
+                "1 . alpn=h2",
+                Ok("unclassifiedArtifact:1 . alpn=h2"),
+            ),
+            (
+                "HTTPS",
+                "1 cdn.example.net. alpn=h2",
+                Ok("hostname:cdn.example.net"),
+            ),
+            (
+                "TXT",
+                "\"v=spf1 -all\"",
+                Ok("unclassifiedArtifact:\"v=spf1 -all\""),
+            ),
+            ("AAAA", "2001:DB8::1", Ok("ipAddress:2001:db8::1")),
+            ("A", "2001:db8::1", Err("address of the wrong family")),
+            ("A", "not-an-ip", Err("address of the wrong family")),
+            ("MX", "10", Err("malformed record data")),
+            ("CNAME", "bad name.", Err("invalid target name")),
+            ("TXT", "", Err("malformed record data")),
+        ];
+        for (rtype, value, expected) in cases {
+            let mut agg = Aggregator::new(10);
+            let got = agg.add(&obs("x.example.com", rtype, value, 1)).map(|()| {
+                let r = agg.drain(0).resolutions.remove(0);
+                format!(
+                    "{}:{}",
+                    r.artifact_type,
+                    if r.artifact_type == "unclassifiedArtifact" {
+                        tigr_model::id::decode_key(&r.artifact_id).unwrap()[1].clone()
+                    } else {
+                        r.artifact_id
+                    }
+                )
+            });
+            assert_eq!(
+                got.as_deref().map_err(ObservationError::reason),
+                expected.map(|s| s),
+                "{rtype} {value}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_observations_are_refused() {
+        let mut agg = Aggregator::new(10);
+        assert_eq!(
+            agg.add(&obs(".", "A", "192.0.2.1", 1))
+                .unwrap_err()
+                .reason(),
+            "record owned by the root name"
+        );
+        let mut backwards = obs("a.example", "A", "192.0.2.1", 5);
+        backwards.first_seen = 6;
+        assert_eq!(agg.add(&backwards), Err(ObservationError::TimeOrder));
+        assert_eq!(
+            agg.add(&Observation::once(
+                "a.example",
+                RecordType::MX,
+                Rdata::Ip("192.0.2.1".parse().unwrap()),
+                1
+            ))
+            .unwrap_err()
+            .reason(),
+            "address of the wrong family"
+        );
+        assert!(agg.is_empty());
+    }
+
+    #[test]
+    fn the_sink_flushes_when_full() {
+        let mut batches = Vec::new();
+        let mut sink = Aggregating::new(2, || 7, |b| batches.push(b));
+        for name in ["a.example.com", "b.example.com", "c.example.com"] {
+            sink.observe_or_reject(&obs(name, "A", "192.0.2.1", 1), "test", || "line".into());
+        }
+        sink.observe_or_reject(&obs("d.example.com", "A", "nope", 1), "test", || {
+            "line 4".into()
+        });
+        sink.flush();
+        let report = sink.report;
+        assert_eq!(report.accepted, 3);
+        assert_eq!(report.rejected(), 1);
+        assert_eq!(
+            report.samples[0].to_string(),
+            "test: line 4: A data \"nope\" is not an IPv4 address"
+        );
+        assert_eq!(
+            batches
+                .iter()
+                .map(|b| b.resolutions.len())
+                .collect::<Vec<_>>(),
+            [2, 1]
+        );
+        assert_eq!(batches[0].collected, 7);
+    }
+}
