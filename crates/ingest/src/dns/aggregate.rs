@@ -517,7 +517,7 @@ mod tests {
             });
             assert_eq!(
                 got.as_deref().map_err(ObservationError::reason),
-                expected.map(|s| s),
+                expected,
                 "{rtype} {value}"
             );
         }
