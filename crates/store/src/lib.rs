@@ -203,6 +203,9 @@ pub trait Store: Send + Sync {
     /// Applies passive DNS aggregates atomically: resolutions, hosts and subdomains merge with what is stored
     /// (earliest first seen, latest last seen, observation counts summed).
     fn apply_dns(&self, batch: &DnsBatch) -> Result<ApplyStats>;
+    /// A number that changes whenever anything is committed to the store, by this process or another one sharing
+    /// its files: two reads separated by equal versions saw the same content (what answer caches key on).
+    fn data_version(&self) -> Result<u64>;
     /// Streams every stored entity and link-only relation, for `tigr export`.
     fn export(&self, sink: &mut dyn FnMut(ExportItem) -> std::io::Result<()>) -> Result<()>;
 }

@@ -34,6 +34,9 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// Never reads or writes: it only asks `PRAGMA data_version`, which changes when any *other* connection (ours
+    /// or another process's) commits.
+    watch: Mutex<Connection>,
 }
 
 impl ToSql for SqlValue {
@@ -120,10 +123,12 @@ impl SqliteStore {
         let path = data_dir.join(DB_FILE);
         let mut writer = open_connection(&path, true)?;
         migrate(&mut writer)?;
+        let watch = open_connection(&path, false)?;
         Ok(SqliteStore {
             path,
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
+            watch: Mutex::new(watch),
         })
     }
 
@@ -669,6 +674,12 @@ impl Store for SqliteStore {
         let stats = apply_dns(&tx, batch)?;
         tx.commit()?;
         Ok(stats)
+    }
+
+    fn data_version(&self) -> Result<u64> {
+        let watch = self.watch.lock().map_err(|_| poisoned())?;
+        let version: i64 = watch.pragma_query_value(None, "data_version", |r| r.get(0))?;
+        Ok(version as u64)
     }
 
     fn export(&self, sink: &mut dyn FnMut(ExportItem) -> std::io::Result<()>) -> Result<()> {

@@ -66,6 +66,10 @@ pub struct ServeArgs {
     /// Largest page served.
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_page_size: u32,
+    /// Megabytes of answers kept in memory for repeated GETs; entries live only while the store is unchanged
+    /// (any commit, from this process or another, empties the cache). 0 turns it off.
+    #[arg(long, env = "TIGR_CACHE_MB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(0..=65_536))]
+    pub cache_mb: u64,
 }
 
 /// `tigr token` flags.

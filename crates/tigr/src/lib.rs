@@ -169,6 +169,7 @@ fn serve(data: &Path, args: &ServeArgs) -> Result<ExitCode> {
         default_page_size: args.page_size as usize,
         max_page_size: args.max_page_size.max(args.page_size) as usize,
         public_url: args.public_url.clone(),
+        cache_bytes: usize::try_from(args.cache_mb).unwrap_or(usize::MAX / 2) << 20,
     };
     let state = tigr_api::AppState::new(store, auth, config);
     runtime()?.block_on(async {
@@ -216,6 +217,7 @@ fn demo(data: &Path, listen: std::net::SocketAddr) -> Result<ExitCode> {
         public_url: None,
         page_size: 100,
         max_page_size: 1000,
+        cache_mb: 64,
     };
     serve(&dir, &args)
 }
