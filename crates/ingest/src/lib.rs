@@ -7,5 +7,6 @@
 pub mod context;
 pub mod dns;
 pub mod graph_json;
+pub mod pcap;
 pub mod report;
 pub mod sample;
