@@ -478,3 +478,53 @@ fn unsupported_link_type() {
     let (_, sink) = read(&pcap.bytes);
     assert_eq!(sink.report.rejects.get("unsupported link type"), Some(&1));
 }
+
+#[test]
+fn full_tables_evict_in_batches_and_keep_working() {
+    use tigr_ingest::pcap::{CaptureOptions, TcpLimits, read_capture_with};
+    let options = CaptureOptions {
+        tcp: TcpLimits {
+            max_flows: 8,
+            ..TcpLimits::default()
+        },
+        max_fragment_trains: 4,
+        ..CaptureOptions::default()
+    };
+    let message = response("many.example", &[1]);
+    let stream = framed(&[&message]);
+    let mut pcap = Pcap::new(1, false, false);
+    // 40 streams each left holding half a message, then one complete stream.
+    for port in 0..40 {
+        pcap.packet(
+            T0,
+            &tcp_frame(v4(53), v4(1), 53, 20000 + port, 1, TCP_ACK, &stream[..10]),
+        );
+    }
+    pcap.packet(
+        T0,
+        &tcp_frame(v4(53), v4(2), 53, 30000, 1, TCP_ACK, &stream),
+    );
+    // 10 first fragments that never complete.
+    for id in 0..10 {
+        let ip = ipv4(
+            [192, 0, 2, 53],
+            [192, 0, 2, 1],
+            17,
+            id,
+            (true, 0),
+            &udp(53, 1, &[0; 32])[..16],
+        );
+        pcap.packet(T0, &ethernet(ETHERTYPE_IPV4, &[], &ip));
+    }
+    let mut sink = Collected::default();
+    read_capture_with(pcap.bytes.as_slice(), "t", &options, &mut sink).unwrap();
+    assert_eq!(sink.lines(), ["many.example. A 198.51.100.1"]);
+    assert_eq!(
+        sink.report.rejects.get("TCP stream ended mid-message"),
+        Some(&40)
+    );
+    assert_eq!(
+        sink.report.rejects.get("incomplete IP fragment train"),
+        Some(&10)
+    );
+}
