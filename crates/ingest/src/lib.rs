@@ -8,5 +8,6 @@ pub mod context;
 pub mod dns;
 pub mod graph_json;
 pub mod input;
+pub mod pcap;
 pub mod report;
 pub mod sample;
