@@ -4,11 +4,13 @@
 //! the binary applies their batches. One bad record never aborts a run: it becomes a counted, sampled reject
 //! ([`report`]) that names the source, the line or path, and the problem.
 
+mod answer_text;
 pub mod cof;
 pub mod context;
 pub mod dns;
 pub mod epoch;
 pub mod graph_json;
 pub mod lines;
+pub mod passivedns;
 pub mod report;
 pub mod sample;

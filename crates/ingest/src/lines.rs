@@ -194,6 +194,8 @@ impl<R: BufRead> Lines<R> {
 pub(crate) struct Validating {
     aggregator: crate::dns::Aggregator,
     pub(crate) collected: crate::dns::Collected,
+    /// Every reject in order, as `reason | location: message`.
+    pub(crate) rejects: Vec<String>,
 }
 
 #[cfg(test)]
@@ -202,6 +204,7 @@ impl Default for Validating {
         Self {
             aggregator: crate::dns::Aggregator::new(usize::MAX),
             collected: crate::dns::Collected::default(),
+            rejects: Vec::new(),
         }
     }
 }
@@ -217,6 +220,10 @@ impl DnsSink for Validating {
     }
 
     fn reject(&mut self, reason: &'static str, reject: Reject) {
+        self.rejects.push(format!(
+            "{reason} | {}: {}",
+            reject.location, reject.message
+        ));
         self.collected.reject(reason, reject);
     }
 }
