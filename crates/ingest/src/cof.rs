@@ -18,6 +18,7 @@ use crate::dns::{DnsSink, Rdata};
 use crate::dns::{Observation, RecordType};
 use crate::epoch;
 use crate::lines::{LineStats, Lines};
+use crate::raw_json::{is_null, json_string, kind};
 use serde::Deserialize;
 use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde_json::value::RawValue;
@@ -404,32 +405,6 @@ fn parse_object(text: &str) -> Result<RawRecord<'_>, LineReject> {
 
 fn missing(field: &'static str) -> LineReject {
     LineReject::field("missing field", field, format!("{field} is required"))
-}
-
-fn is_null(value: &RawValue) -> bool {
-    value.get() == "null"
-}
-
-/// What a JSON value is, for messages.
-fn kind(value: &RawValue) -> &'static str {
-    match value.get().as_bytes().first() {
-        Some(b'"') => "a string",
-        Some(b'[') => "an array",
-        Some(b'{') => "an object",
-        Some(b't' | b'f') => "a boolean",
-        Some(b'n') => "null",
-        _ => "a number",
-    }
-}
-
-/// The string a raw JSON value holds, borrowed when it has no escapes; `None` if it is not a string.
-fn json_string(value: &RawValue) -> Option<Cow<'_, str>> {
-    let text = value.get();
-    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
-    if !inner.contains('\\') {
-        return Some(Cow::Borrowed(inner));
-    }
-    serde_json::from_str::<String>(text).ok().map(Cow::Owned)
 }
 
 fn string_field<'a>(

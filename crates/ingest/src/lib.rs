@@ -12,5 +12,7 @@ pub mod epoch;
 pub mod graph_json;
 pub mod lines;
 pub mod passivedns;
+mod raw_json;
 pub mod report;
 pub mod sample;
+pub mod zeek;
