@@ -598,3 +598,73 @@ fn malformed_messages() {
         assert!(sink.observations.is_empty());
     }
 }
+
+/// What the wire parser writes is what the aggregator reads: names, exchanges and targets become hosts.
+#[test]
+fn output_feeds_the_aggregator() {
+    use tigr_ingest::dns::{Aggregator, DnsSink, Observation, ObservationError};
+    use tigr_ingest::report::{Reject, Report};
+    struct Sink(Aggregator, Report);
+    impl DnsSink for Sink {
+        fn observe(&mut self, o: &Observation<'_>) -> Result<(), ObservationError> {
+            self.0.add(o)
+        }
+        fn reject(&mut self, reason: &'static str, reject: Reject) {
+            self.1.reject(reason, reject);
+        }
+    }
+    let message = Message::new(RESPONSE, [1, 7, 0, 0])
+        .question("WWW.Example.com", 65)
+        .record(
+            "www.example.com",
+            65,
+            &cat(&[&[0, 1], &name("svc.example.net"), &svc_param(3, &[1, 187])]),
+        )
+        .record("www.example.com", 65, &cat(&[&[0, 1, 0]]))
+        .record(
+            "www.example.com",
+            15,
+            &cat(&[&[0, 10], &name("Mail.example.com")]),
+        )
+        .record(
+            "www.example.com",
+            33,
+            &cat(&[&[0, 1, 0, 1, 0, 80], &name("web.example.com")]),
+        )
+        .record("www.example.com", 16, &cat(&[&cs(b"a b"), &cs(b"\"c\"")]))
+        .record(
+            "www.example.com",
+            28,
+            &hex("20010db8000000000000000000000001"),
+        )
+        .record_wire(
+            &cat(&[b"\x03a.b", &name("example.com")]),
+            1,
+            1,
+            &[192, 0, 2, 1],
+        )
+        .build();
+    let mut sink = Sink(Aggregator::new(100), Report::default());
+    let result = observe_response(&message, 1, None, "t", &|| String::new(), &mut sink);
+    assert_eq!(result, Ok(6), "{}", sink.1);
+    // The a\.b.example.com A record is outside the chain; nothing else is rejected.
+    assert_eq!(sink.1.rejected(), 1, "{}", sink.1);
+    let batch = sink.0.drain(1);
+    let mut artifacts: Vec<_> = batch
+        .resolutions
+        .iter()
+        .map(|r| format!("{} {}", r.record_type, r.artifact_type))
+        .collect();
+    artifacts.sort();
+    assert_eq!(
+        artifacts,
+        [
+            "AAAA ipAddress",
+            "HTTPS hostname",
+            "HTTPS unclassifiedArtifact",
+            "MX hostname",
+            "SRV hostname",
+            "TXT unclassifiedArtifact"
+        ]
+    );
+}

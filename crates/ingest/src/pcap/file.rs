@@ -8,6 +8,7 @@ use std::io::{self, Read};
 /// refusing it keeps the buffer bounded.
 const MAX_RECORD_LEN: usize = 4 << 20;
 const READ_CHUNK: usize = 1 << 20;
+const FIRST_CHUNK: usize = 16 << 10;
 
 const PCAPNG_SECTION_HEADER: u32 = 0x0a0d_0d0a;
 const PCAPNG_BYTE_ORDER_MAGIC: u32 = 0x1a2b_3c4d;
@@ -124,7 +125,7 @@ impl<R: Read> CaptureReader<R> {
     pub fn new(input: R) -> Result<Self, CaptureError> {
         let mut reader = Self {
             input,
-            buffer: vec![0; READ_CHUNK],
+            buffer: vec![0; FIRST_CHUNK],
             start: 0,
             end: 0,
             offset: 0,
@@ -185,8 +186,10 @@ impl<R: Read> CaptureReader<R> {
             self.buffer.copy_within(self.start..self.end, 0);
             self.end -= self.start;
             self.start = 0;
-            if n > self.buffer.len() {
-                self.buffer.resize(n.next_multiple_of(READ_CHUNK), 0);
+            // Start small (tiny inputs stay cheap) and grow to READ_CHUNK, or to what one record needs.
+            let wanted = n.max((self.buffer.len() * 2).min(READ_CHUNK));
+            if wanted > self.buffer.len() {
+                self.buffer.resize(wanted, 0);
             }
         }
         while self.end - self.start < n && !self.eof {
