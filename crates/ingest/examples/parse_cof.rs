@@ -47,7 +47,14 @@ fn main() -> io::Result<()> {
         let mut batches = 0u64;
         let mut sink = Aggregating::new(1_000_000, || 0, |_batch| batches += 1);
         let stats = read_cof(input, &path, &mut sink)?;
+        let parsed = start.elapsed();
         sink.flush();
+        println!(
+            "parse + aggregate {:.2} s, drain {:.2} s ({} distinct records)",
+            parsed.as_secs_f64(),
+            (start.elapsed() - parsed).as_secs_f64(),
+            stats.observations
+        );
         print!("{}", sink.report);
         stats
     } else {

@@ -120,7 +120,9 @@ pub fn normalize_name(name: &str, out: &mut String) -> Result<(), NameError> {
         if name.bytes().any(|b| b <= b' ' || b == 0x7f) {
             return Err(NameError::BadCharacter(name.to_owned()));
         }
-        out.extend(name.bytes().map(|b| b.to_ascii_lowercase() as char));
+        let start = out.len();
+        out.push_str(name);
+        out[start..].make_ascii_lowercase();
         return Ok(());
     }
     if name.chars().any(|c| c.is_control() || c.is_whitespace()) {

@@ -12,10 +12,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
-use tigr_ingest::dns::{Aggregating, DnsSink, Observation, ObservationError};
+use tigr_ingest::dns::{Aggregated, Aggregating, DnsSink, Observation, ObservationError};
 use tigr_ingest::input::{Compression, Counting, decompressed};
 use tigr_ingest::report::{Reject, Report};
-use tigr_model::batch::DnsBatch;
 use tigr_store::Store;
 
 /// Batches queued for the writer before the parser waits.
@@ -121,15 +120,16 @@ pub fn now_micros() -> i64 {
 
 /// The store writer thread's end of the channel, and what it did.
 pub struct Writer {
-    sender: Option<SyncSender<DnsBatch>>,
+    sender: Option<SyncSender<Aggregated>>,
     failed: Arc<AtomicBool>,
     handle: Option<std::thread::JoinHandle<Result<(u64, u64)>>>,
 }
 
 impl Writer {
-    /// Starts a thread applying batches to `store` in order.
+    /// Starts a thread applying batches to `store` in order. It also expands them ([`Aggregated::into_batch`]), so
+    /// that work happens beside the reading thread rather than on it.
     pub fn start(store: Arc<dyn Store>) -> Self {
-        let (sender, receiver): (SyncSender<DnsBatch>, Receiver<DnsBatch>) =
+        let (sender, receiver): (SyncSender<Aggregated>, Receiver<Aggregated>) =
             sync_channel(WRITE_QUEUE);
         let failed = Arc::new(AtomicBool::new(false));
         let flag = failed.clone();
@@ -137,8 +137,8 @@ impl Writer {
             .name("tigr-dns-writer".into())
             .spawn(move || {
                 let (mut written, mut batches) = (0, 0);
-                for batch in receiver {
-                    match store.apply_dns(&batch) {
+                for aggregated in receiver {
+                    match store.apply_dns(&aggregated.into_batch()) {
                         Ok(stats) => {
                             written += stats.entities;
                             batches += 1;
@@ -162,7 +162,7 @@ impl Writer {
     }
 
     /// Queues a batch, waiting while the queue is full. Returns false once the writer has failed.
-    pub fn send(&self, batch: DnsBatch) -> bool {
+    pub fn send(&self, batch: Aggregated) -> bool {
         if batch.is_empty() {
             return true;
         }
@@ -204,7 +204,7 @@ impl<R: Read> Read for StopOnFailure<R> {
 }
 
 /// The run's sink: aggregation plus progress ticks.
-pub struct RunSink<F: FnMut(DnsBatch)> {
+pub struct RunSink<F: FnMut(Aggregated)> {
     pub inner: Aggregating<F>,
     progress: ProgressBar,
     bytes: Arc<AtomicU64>,
@@ -212,7 +212,7 @@ pub struct RunSink<F: FnMut(DnsBatch)> {
     since_tick: u32,
 }
 
-impl<F: FnMut(DnsBatch)> RunSink<F> {
+impl<F: FnMut(Aggregated)> RunSink<F> {
     fn tick(&mut self) {
         self.since_tick = 0;
         let secs = self.started.elapsed().as_secs_f64().max(1e-9);
@@ -227,7 +227,7 @@ impl<F: FnMut(DnsBatch)> RunSink<F> {
     }
 }
 
-impl<F: FnMut(DnsBatch)> DnsSink for RunSink<F> {
+impl<F: FnMut(Aggregated)> DnsSink for RunSink<F> {
     fn observe(&mut self, observation: &Observation<'_>) -> Result<(), ObservationError> {
         self.since_tick += 1;
         if self.since_tick >= 65_536 {

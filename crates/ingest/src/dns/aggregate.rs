@@ -11,6 +11,10 @@ use std::net::IpAddr;
 use tigr_model::batch::{DnsBatch, HostSighting, Resolution, SubdomainSighting, UnclassifiedValue};
 use tigr_model::id::{encode_key, normalize_name, passive_dns_id};
 
+/// The maps' hasher: fast and non-cryptographic. Keys come from the data being ingested, but a flood of colliding
+/// names would cost only speed, and the seed is random per run.
+type FastHash = foldhash::fast::RandomState;
+
 /// Separates the parts of an aggregation key. Normalised names never contain it (control characters are rejected).
 const SEP: char = '\0';
 
@@ -50,8 +54,8 @@ impl Seen {
 /// Aggregates observations into distinct records until it holds `max_records`, then wants draining.
 #[derive(Debug)]
 pub struct Aggregator {
-    /// `name SEP type-code SEP kind SEP value` → sightings.
-    records: HashMap<Box<str>, Seen>,
+    /// `name SEP type SEP kind SEP value` → sightings (the type as one char, see [`type_char`]).
+    records: HashMap<Box<str>, Seen, FastHash>,
     max_records: usize,
     observations: u64,
     key: String,
@@ -62,7 +66,7 @@ impl Aggregator {
     /// proportional to that: roughly 150 bytes per record plus the names).
     pub fn new(max_records: usize) -> Self {
         Self {
-            records: HashMap::new(),
+            records: HashMap::with_hasher(FastHash::default()),
             max_records: max_records.max(1),
             observations: 0,
             key: String::with_capacity(256),
@@ -98,7 +102,7 @@ impl Aggregator {
         key.clear();
         normalize_name(o.name, key).map_err(ObservationError::Name)?;
         key.push(SEP);
-        push_u16(key, o.rtype.0);
+        key.push(type_char(o.rtype));
         key.push(SEP);
         let kind_at = key.len();
         key.push('?');
@@ -122,30 +126,75 @@ impl Aggregator {
         Ok(())
     }
 
-    /// Empties the aggregator into a store batch stamped `collected` (µs): resolutions, every host they mention with
-    /// its first/last sighting, subdomains below registrable domains, and the unclassified values.
+    /// Empties the aggregator into a store batch stamped `collected` (µs): [`Aggregator::take`] then
+    /// [`Aggregated::into_batch`].
     pub fn drain(&mut self, collected: i64) -> DnsBatch {
-        let mut batch = DnsBatch {
+        self.take(collected).into_batch()
+    }
+
+    /// Hands over what is held, as is (no work beyond moving the map), so that expanding it into a store batch can
+    /// happen on another thread while this one goes on reading.
+    pub fn take(&mut self, collected: i64) -> Aggregated {
+        self.observations = 0;
+        let capacity = self.records.len().min(self.max_records);
+        Aggregated {
+            records: std::mem::replace(
+                &mut self.records,
+                HashMap::with_capacity_and_hasher(capacity, FastHash::default()),
+            ),
             collected,
+        }
+    }
+}
+
+/// Aggregated records taken out of an [`Aggregator`], not yet expanded into a store batch.
+#[derive(Debug)]
+pub struct Aggregated {
+    records: HashMap<Box<str>, Seen, FastHash>,
+    collected: i64,
+}
+
+impl Aggregated {
+    /// Distinct records held.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// The store batch: resolutions, every host they mention with its first/last sighting, subdomains below
+    /// registrable domains (and those domains as hosts), and the unclassified values. Items are unique per id, in
+    /// no particular order.
+    pub fn into_batch(self) -> DnsBatch {
+        let mut batch = DnsBatch {
+            collected: self.collected,
             ..DnsBatch::default()
         };
-        let mut hosts: HashMap<String, Option<(i64, i64)>> = HashMap::new();
-        let mut sight = |id: &str, seen: &Seen| {
-            let entry = hosts.entry(id.to_owned()).or_insert(None);
-            *entry = Some(match *entry {
-                Some((first, last)) => (first.min(seen.first), last.max(seen.last)),
-                None => (seen.first, seen.last),
-            });
+        let mut hosts: HashMap<String, (i64, i64), FastHash> =
+            HashMap::with_capacity_and_hasher(self.records.len(), FastHash::default());
+        let mut sight = |id: &str, seen: &Seen| match hosts.get_mut(id) {
+            // Most hosts are seen in several records: look up before allocating a key.
+            Some((first, last)) => {
+                *first = (*first).min(seen.first);
+                *last = (*last).max(seen.last);
+            }
+            None => {
+                hosts.insert(id.to_owned(), (seen.first, seen.last));
+            }
         };
+        let mut unclassified: HashMap<String, (String, String), FastHash> = HashMap::default();
         batch.resolutions.reserve(self.records.len());
-        for (key, seen) in self.records.drain() {
+        for (key, seen) in self.records {
             let mut parts = key.splitn(4, SEP);
             let (Some(name), Some(code), Some(tag), Some(value)) =
                 (parts.next(), parts.next(), parts.next(), parts.next())
             else {
                 unreachable!("aggregation keys always have four parts")
             };
-            let rtype = RecordType(code.parse().expect("type codes are written as numbers"));
+            let rtype = char_type(code);
             let kind = match tag {
                 "a" => ValueKind::Address,
                 "n" => ValueKind::Name,
@@ -160,11 +209,9 @@ impl Aggregator {
                 }
                 ValueKind::Unclassified => {
                     let id = encode_key(&[record_type.as_str(), value]);
-                    batch.unclassified.push(UnclassifiedValue {
-                        id: id.clone(),
-                        kind: record_type.clone(),
-                        value: value.to_owned(),
-                    });
+                    unclassified
+                        .entry(id.clone())
+                        .or_insert_with(|| (record_type.clone(), value.to_owned()));
                     id
                 }
             };
@@ -179,9 +226,8 @@ impl Aggregator {
                 observations: seen.count,
             });
         }
-        let mut implied = Vec::new();
-        for (id, seen) in &hosts {
-            let Some((first, _)) = seen else { continue };
+        let mut implied: HashMap<&str, (), FastHash> = HashMap::default();
+        for (id, (first, _)) in &hosts {
             if id.parse::<IpAddr>().is_ok() {
                 continue;
             }
@@ -198,30 +244,26 @@ impl Aggregator {
                 first_seen: *first,
             });
             if !hosts.contains_key(registrable) {
-                implied.push(registrable.to_owned());
+                implied.insert(registrable, ());
             }
         }
+        let implied: Vec<String> = implied.into_keys().map(str::to_owned).collect();
         batch.hosts = hosts
             .into_iter()
-            .map(|(id, seen)| HostSighting { id, seen })
+            .map(|(id, seen)| HostSighting {
+                id,
+                seen: Some(seen),
+            })
             .chain(
                 implied
                     .into_iter()
                     .map(|id| HostSighting { id, seen: None }),
             )
             .collect();
-        // Implied hosts may repeat (several subdomains of one domain); the store merges, but keep batches tidy.
-        batch
-            .hosts
-            .sort_by(|a, b| a.id.cmp(&b.id).then(b.seen.cmp(&a.seen)));
-        batch
-            .hosts
-            .dedup_by(|later, earlier| later.id == earlier.id);
-        batch.unclassified.sort_by(|a, b| a.id.cmp(&b.id));
-        batch
-            .unclassified
-            .dedup_by(|later, earlier| later.id == earlier.id);
-        self.observations = 0;
+        batch.unclassified = unclassified
+            .into_iter()
+            .map(|(id, (kind, value))| UnclassifiedValue { id, kind, value })
+            .collect();
         batch
     }
 }
@@ -239,9 +281,14 @@ fn kind_tag(kind: ValueKind) -> &'static str {
     }
 }
 
-fn push_u16(out: &mut String, n: u16) {
-    use std::fmt::Write as _;
-    let _ = write!(out, "{n}");
+/// A record type as one char of the key (`U+10000 + code`: always a valid char, never the separator).
+fn type_char(rtype: RecordType) -> char {
+    char::from_u32(0x1_0000 + u32::from(rtype.0)).expect("U+10000..U+1FFFF are chars")
+}
+
+fn char_type(text: &str) -> RecordType {
+    let code = text.chars().next().map_or(0, |c| u32::from(c) - 0x1_0000);
+    RecordType(u16::try_from(code).expect("written by type_char"))
 }
 
 /// Appends the normalised value of a record to `out` and says what it points at.
@@ -329,15 +376,15 @@ fn nth_field(text: &str, n: usize) -> Option<&str> {
 }
 
 /// The sink ingest runs use: observations go to an [`Aggregator`], rejects to a [`Report`], and whenever the
-/// aggregator is full its batch is handed to `flush`.
-pub struct Aggregating<F: FnMut(DnsBatch)> {
+/// aggregator is full what it holds is handed to `flush` ([`Aggregated`], expanded by whoever writes it).
+pub struct Aggregating<F: FnMut(Aggregated)> {
     pub aggregator: Aggregator,
     pub report: Report,
     clock: fn() -> i64,
     flush: F,
 }
 
-impl<F: FnMut(DnsBatch)> Aggregating<F> {
+impl<F: FnMut(Aggregated)> Aggregating<F> {
     /// `clock` gives `collectedDateTime` (µs) at each flush.
     pub fn new(max_records: usize, clock: fn() -> i64, flush: F) -> Self {
         Self {
@@ -351,13 +398,13 @@ impl<F: FnMut(DnsBatch)> Aggregating<F> {
     /// Hands over whatever is held, full or not (end of input, a timer, shutdown).
     pub fn flush(&mut self) {
         if !self.aggregator.is_empty() {
-            let batch = self.aggregator.drain((self.clock)());
-            (self.flush)(batch);
+            let taken = self.aggregator.take((self.clock)());
+            (self.flush)(taken);
         }
     }
 }
 
-impl<F: FnMut(DnsBatch)> DnsSink for Aggregating<F> {
+impl<F: FnMut(Aggregated)> DnsSink for Aggregating<F> {
     fn observe(&mut self, observation: &Observation<'_>) -> Result<(), ObservationError> {
         self.aggregator.add(observation)?;
         self.report.accepted += 1;
@@ -434,11 +481,12 @@ mod tests {
         );
         assert!(agg.is_empty());
         assert_eq!(agg.observations(), 0);
-        let hosts: Vec<_> = batch
+        let mut hosts: Vec<_> = batch
             .hosts
             .iter()
             .map(|h| (h.id.as_str(), h.seen))
             .collect();
+        hosts.sort();
         assert_eq!(
             hosts,
             [
@@ -570,10 +618,10 @@ mod tests {
         assert_eq!(
             batches
                 .iter()
-                .map(|b| b.resolutions.len())
+                .map(Aggregated::len)
                 .collect::<Vec<_>>(),
             [2, 1]
         );
-        assert_eq!(batches[0].collected, 7);
+        assert_eq!(batches.remove(0).into_batch().collected, 7);
     }
 }

@@ -8,6 +8,6 @@ pub mod observation;
 pub mod rtype;
 pub mod wire;
 
-pub use aggregate::{Aggregating, Aggregator};
+pub use aggregate::{Aggregated, Aggregating, Aggregator};
 pub use observation::{Collected, DnsSink, Observation, ObservationError, OwnedObservation, Rdata};
 pub use rtype::RecordType;
