@@ -19,7 +19,8 @@
 #   5. prints a results table naming the machine (also written to target/bench-data/api-latency-results.txt).
 #
 # Knobs (environment): RECORDS (1000000 records over HOSTS hosts, 200000), HOT_RECORDS (1000), DURATION seconds per run
-# (15), WARMUP seconds (5), THREADS (2), CONNECTIONS (4), LOG_CONNECTIONS (2), PORT (18321).
+# (15), WARMUP seconds (5), THREADS (2), CONNECTIONS (4), LOG_CONNECTIONS (2), PORT (18321), SERVE_ARGS (extra
+# `tigr serve` flags: SERVE_ARGS="--cache-mb 0" measures rendering every answer instead of repeating a cached one).
 # Needs: cargo, curl, wrk (Debian/Ubuntu: apt-get install -y wrk).
 set -euo pipefail
 
@@ -91,7 +92,8 @@ trap 'exit 130' INT TERM
 # start_server LOGFILE RUST_LOG
 start_server() {
     if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then die "something already listens on 127.0.0.1:$PORT (set PORT)"; fi
-    NO_COLOR=1 RUST_LOG=$2 "$TIGR" --data "$DATA" serve --listen "127.0.0.1:$PORT" 2>"$1" &
+    # shellcheck disable=SC2086 # SERVE_ARGS is a list of flags
+    NO_COLOR=1 RUST_LOG=$2 "$TIGR" --data "$DATA" serve --listen "127.0.0.1:$PORT" ${SERVE_ARGS:-} 2>"$1" &
     SERVER_PID=$!
     for _ in $(seq 100); do
         if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then return 0; fi
@@ -207,6 +209,7 @@ RESULTS=$ROOT/target/bench-data/api-latency-results.txt
     echo "machine: $(nproc) CPUs, $CPU; $(uname -sr); CPUs ${BUSY_BEFORE}% busy with other work before the runs"
     echo "store: $TOTAL passiveDnsRecords over ~$HOSTS hosts, $STORE_SIZE on disk (generated + ingested in ${GEN_SECONDS}s)"
     echo "request: GET /v1.0/security/threatIntelligence/hosts/$HOT_HOST/passiveDns ($HOT_COUNT records), loopback, wrk ${DURATION}s per run"
+    echo "server flags: ${SERVE_ARGS:-(defaults: answer cache on)}"
     echo
     printf '%-28s %10s %10s %10s %10s %10s %10s %12s\n' "" "req/s" "load p50" "load p99" "1-conn p50" "1-conn p99" "server p50" "server p99"
     printf '%-28s %10s %10s %10s %10s %10s %10s %12s\n' "" "(${THREADS}t x ${CONNECTIONS}c)" "ms" "ms" "ms" "ms" "ms" "ms (${LOG_CONNECTIONS}c)"

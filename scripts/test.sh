@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+bash scripts/install-test-deps.sh
+
 echo "== cargo test (workspace)"
 cargo test --workspace --all-targets
 

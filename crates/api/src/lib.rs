@@ -11,6 +11,7 @@
 //! carries `request-id` and `client-request-id` headers.
 
 mod batch;
+mod cache;
 pub mod error;
 mod graph;
 mod resolve;
@@ -38,6 +39,9 @@ pub struct ApiConfig {
     /// Base URL for `@odata.context`/`@odata.nextLink` (e.g. `https://ti.example.org`); when `None`, taken from the
     /// request's `Host` (and `X-Forwarded-Proto`) headers.
     pub public_url: Option<String>,
+    /// Bytes of answers kept in memory for repeated GETs (0: no cache). Entries live only while the store's content
+    /// is unchanged.
+    pub cache_bytes: usize,
 }
 
 impl Default for ApiConfig {
@@ -46,6 +50,7 @@ impl Default for ApiConfig {
             default_page_size: 100,
             max_page_size: 1000,
             public_url: None,
+            cache_bytes: 64 << 20,
         }
     }
 }
@@ -56,6 +61,7 @@ pub struct AppState {
     store: Arc<dyn Store>,
     auth: Arc<Authenticator>,
     config: Arc<ApiConfig>,
+    cache: Arc<cache::AnswerCache>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -72,6 +78,7 @@ impl AppState {
         AppState {
             store,
             auth,
+            cache: Arc::new(cache::AnswerCache::new(config.cache_bytes)),
             config: Arc::new(config),
         }
     }
@@ -238,7 +245,53 @@ async fn dispatch(
         };
     }
     match *method {
-        Method::GET | Method::HEAD => graph::get(state, version, &base, rest, uri.query()),
+        Method::GET | Method::HEAD => cached_get(state, version, &base, rest, uri.query()),
         _ => Err(ApiError::method_not_allowed(method.as_str())),
     }
+}
+
+/// A GET answered from the cache when the store is unchanged since the same request was rendered.
+fn cached_get(
+    state: &AppState,
+    version: ApiVersion,
+    base: &str,
+    path: &str,
+    query: Option<&str>,
+) -> Result<Reply, ApiError> {
+    let data_version = state.store.data_version().ok();
+    let key = format!(
+        "{base}\u{0}{}\u{0}{path}?{}",
+        version.segment(),
+        query.unwrap_or("")
+    );
+    if let Some(entry) = data_version.and_then(|v| state.cache.get(&key, v)) {
+        let (json, text) = if entry.json {
+            (Some(entry.body), None)
+        } else {
+            (None, Some(entry.body))
+        };
+        return Ok(Reply {
+            status: StatusCode::OK,
+            json,
+            text,
+        });
+    }
+    let reply = graph::get(state, version, base, path, query)?;
+    if let (Some(v), StatusCode::OK) = (data_version, reply.status) {
+        let entry = match (&reply.json, &reply.text) {
+            (Some(body), _) => Some(cache::Entry {
+                json: true,
+                body: body.clone(),
+            }),
+            (None, Some(body)) => Some(cache::Entry {
+                json: false,
+                body: body.clone(),
+            }),
+            (None, None) => None,
+        };
+        if let Some(entry) = entry {
+            state.cache.put(key, v, entry);
+        }
+    }
+    Ok(reply)
 }

@@ -265,6 +265,33 @@ fn server_driven_paging_is_exact() {
 }
 
 #[test]
+fn repeated_answers_follow_writes_from_any_process() {
+    let s = server();
+    let url = format!("{PDNS}?$count=true&$top=1");
+    assert_eq!(s.get(&url).json()["@odata.count"], 250);
+    assert_eq!(
+        s.get(&url).json()["@odata.count"],
+        250,
+        "a repeat, from the cache"
+    );
+    // A second store on the same files stands for another process (`tigr ingest` beside `tigr serve`).
+    let other = tigr_store::SqliteStore::open(s.data_dir()).expect("second store");
+    common::load_graph_json(&other, &pdns_line("contoso.com", 9999));
+    assert_eq!(s.get(&url).json()["@odata.count"], 251);
+    common::load_graph_json(s.store.as_ref(), &pdns_line("contoso.com", 10000));
+    assert_eq!(s.get(&url).json()["@odata.count"], 252);
+    let count = s.get(&format!("{PDNS}/$count"));
+    assert_eq!((count.status, count.body.as_str()), (200, "252"));
+    let count = s.get(&format!("{PDNS}/$count"));
+    assert!(
+        count
+            .header("content-type")
+            .is_some_and(|c| c.starts_with("text/plain"))
+    );
+    assert_eq!(count.body, "252");
+}
+
+#[test]
 fn encoded_ids_select_expand_and_versions() {
     let s = server();
     // Ids with + / = arrive percent-encoded, as the SDKs send them.

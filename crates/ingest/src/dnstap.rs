@@ -6,11 +6,15 @@
 //! length-delimited and fixed fields, unknown fields skipped) to fuzz thoroughly. Field numbers follow
 //! `dnstap.proto` (dnstap/dnstap.pb).
 //!
-//! DNS messages themselves are not parsed here; [`DnstapMessage`] hands them on with the metadata that matters
-//! for passive DNS (type, times, `query_zone` as the bailiwick).
+//! [`observe_message`] is the passive DNS policy: responses of the kinds [`counts_for_passive_dns`] names go through
+//! the DNS wire parser at their response time, with `query_zone` as the bailiwick; [`observe_file`] applies it to a
+//! whole file.
 
+use crate::dns::DnsSink;
+use crate::dns::wire;
 use crate::framestream::{self, ControlType, DNSTAP_CONTENT_TYPE, FrameError, MAX_DATA_FRAME};
 use crate::report::Reject;
+use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::io::{self, BufReader, Read};
 
@@ -621,3 +625,91 @@ impl<R: Read> Counted<R> {
 
 #[cfg(test)]
 mod tests;
+
+/// Offers the answers of one decoded message to `sink`, if its kind feeds passive DNS. A response without a DNS
+/// message or without any time, and a malformed DNS message, are counted rejects.
+pub fn observe_message<S: DnsSink>(
+    message: &DnstapMessage<'_>,
+    source: &str,
+    location: &dyn Fn() -> String,
+    sink: &mut S,
+) {
+    if !counts_for_passive_dns(message.kind) {
+        return;
+    }
+    let mut reject = |reason: &'static str, text: String| {
+        sink.reject(
+            reason,
+            Reject {
+                source: source.to_owned(),
+                location: location(),
+                message: text,
+            },
+        );
+    };
+    let Some(response) = message.response_message else {
+        reject(
+            "response without a DNS message",
+            format!("{:?} carries no response_message", message.kind),
+        );
+        return;
+    };
+    // Responses are stamped when the answer arrived; tools that only set the query time still date it closely.
+    let Some(time) = message.response_time_us.or(message.query_time_us) else {
+        reject(
+            "response without a time",
+            format!(
+                "{:?} has neither response_time nor query_time",
+                message.kind
+            ),
+        );
+        return;
+    };
+    let bailiwick = message.query_zone.as_deref();
+    if let Err(error) = wire::observe_response(response, time, bailiwick, source, location, sink) {
+        sink.reject(
+            error.reason(),
+            Reject {
+                source: source.to_owned(),
+                location: location(),
+                message: error.to_string(),
+            },
+        );
+    }
+}
+
+/// Decodes one data frame's payload and offers its answers to `sink` ([`observe_message`]).
+pub fn observe_payload<S: DnsSink>(
+    payload: &[u8],
+    source: &str,
+    location: &dyn Fn() -> String,
+    sink: &mut S,
+) {
+    match decode_dnstap(payload) {
+        Ok(message) => observe_message(&message, source, location, sink),
+        Err(error) => sink.reject(
+            error.reason(),
+            Reject {
+                source: source.to_owned(),
+                location: location(),
+                message: error.to_string(),
+            },
+        ),
+    }
+}
+
+/// Reads a dnstap file into `sink`: [`read_dnstap`] with [`observe_message`] on every message.
+pub fn observe_file<R: Read, S: DnsSink>(
+    input: R,
+    source: &str,
+    sink: &mut S,
+) -> Result<FrameStats, DnstapError> {
+    // Messages and stream-level rejects both go to the sink, from two callbacks.
+    let sink = RefCell::new(sink);
+    read_dnstap(
+        input,
+        source,
+        |message, location| observe_message(message, source, location, *sink.borrow_mut()),
+        &mut |reason, reject| sink.borrow_mut().reject(reason, reject),
+    )
+}

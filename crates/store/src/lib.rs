@@ -18,7 +18,7 @@ pub mod sqlite;
 
 use serde_json::Value;
 use tigr_model::ApiVersion;
-use tigr_model::batch::Batch;
+use tigr_model::batch::{Batch, DnsBatch};
 use tigr_model::schema::EntityType;
 use tigr_odata::{Expr, OrderBy, Search};
 
@@ -200,6 +200,12 @@ pub trait Store: Send + Sync {
     ) -> Result<u64>;
     /// Applies a batch atomically.
     fn apply(&self, batch: &Batch) -> Result<ApplyStats>;
+    /// Applies passive DNS aggregates atomically: resolutions, hosts and subdomains merge with what is stored
+    /// (earliest first seen, latest last seen, observation counts summed).
+    fn apply_dns(&self, batch: &DnsBatch) -> Result<ApplyStats>;
+    /// A number that changes whenever anything is committed to the store, by this process or another one sharing
+    /// its files: two reads separated by equal versions saw the same content (what answer caches key on).
+    fn data_version(&self) -> Result<u64>;
     /// Streams every stored entity and link-only relation, for `tigr export`.
     fn export(&self, sink: &mut dyn FnMut(ExportItem) -> std::io::Result<()>) -> Result<()>;
 }

@@ -17,6 +17,10 @@ use tigr_model::schema::{EntityType, NAMESPACE, Ty, complex_type, entity_type};
 /// examples embed the whole certificate).
 const EXPANDED_BY_DEFAULT: &[(&str, &str)] = &[("hostSslCertificate", "sslCertificate")];
 
+/// Target types always written in full: an `unclassifiedArtifact` (a TXT or SOA record's data) means nothing as a
+/// bare id, and no path serves it on its own.
+const ALWAYS_EXPANDED_TARGETS: &[&str] = &["unclassifiedArtifact"];
+
 /// One stored value, borrowed from the backend's row.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Cell<'a> {
@@ -266,8 +270,9 @@ pub(crate) fn row(
             Some(Cell::Text(t)) => Some(t),
             _ => None,
         };
-        let wants_full =
-            r.expand.iter().any(|e| e == n.nav) || EXPANDED_BY_DEFAULT.contains(&(me.name, n.nav));
+        let wants_full = r.expand.iter().any(|e| e == n.nav)
+            || EXPANDED_BY_DEFAULT.contains(&(me.name, n.nav))
+            || concrete.is_some_and(|c| ALWAYS_EXPANDED_TARGETS.contains(&c));
         if wants_full {
             let ty = concrete
                 .and_then(entity_type)

@@ -15,7 +15,7 @@ use rusqlite::{Connection, OpenFlags, ToSql, params_from_iter};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use tigr_model::batch::{Batch, Relation};
+use tigr_model::batch::{Batch, DnsBatch, Relation};
 use tigr_model::datetime;
 use tigr_model::id::host_type;
 use tigr_model::json::{Entity, canonical_id};
@@ -34,6 +34,9 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// Never reads or writes: it only asks `PRAGMA data_version`, which changes when any *other* connection (ours
+    /// or another process's) commits.
+    watch: Mutex<Connection>,
 }
 
 impl ToSql for SqlValue {
@@ -120,10 +123,12 @@ impl SqliteStore {
         let path = data_dir.join(DB_FILE);
         let mut writer = open_connection(&path, true)?;
         migrate(&mut writer)?;
+        let watch = open_connection(&path, false)?;
         Ok(SqliteStore {
             path,
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
+            watch: Mutex::new(watch),
         })
     }
 
@@ -321,6 +326,74 @@ fn apply_entity(conn: &Connection, e: &Entity, stats: &mut ApplyStats) -> Result
     }
     stats.entities += 1;
     Ok(())
+}
+
+/// The passive DNS write path: four prepared upserts, no JSON, no per-row SQL building.
+fn apply_dns(conn: &Connection, batch: &DnsBatch) -> Result<ApplyStats> {
+    let mut stats = ApplyStats::default();
+    let mut host_seen = conn.prepare_cached(
+        "INSERT INTO \"host\" (id, \"type\", \"firstSeenDateTime\", \"lastSeenDateTime\") VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT(id) DO UPDATE SET \
+         \"firstSeenDateTime\" = COALESCE(min(excluded.\"firstSeenDateTime\", \"firstSeenDateTime\"), excluded.\"firstSeenDateTime\", \"firstSeenDateTime\"), \
+         \"lastSeenDateTime\" = COALESCE(max(excluded.\"lastSeenDateTime\", \"lastSeenDateTime\"), excluded.\"lastSeenDateTime\", \"lastSeenDateTime\")",
+    )?;
+    let mut host_implied = conn.prepare_cached(
+        "INSERT INTO \"host\" (id, \"type\") VALUES (?1, ?2) ON CONFLICT(id) DO NOTHING",
+    )?;
+    for host in &batch.hosts {
+        let ty = host_type(&host.id);
+        match host.seen {
+            Some((first, last)) => {
+                host_seen.execute(rusqlite::params![host.id, ty, first, last])?;
+            }
+            None => stats.stubs += host_implied.execute(rusqlite::params![host.id, ty])? as u64,
+        }
+        stats.entities += 1;
+    }
+    let mut artifact = conn.prepare_cached(
+        "INSERT INTO \"unclassifiedArtifact\" (id, \"kind\", \"value\") VALUES (?1, ?2, ?3) ON CONFLICT(id) DO NOTHING",
+    )?;
+    for value in &batch.unclassified {
+        artifact.execute([&value.id, &value.kind, &value.value])?;
+        stats.entities += 1;
+    }
+    let mut record = conn.prepare_cached(
+        "INSERT INTO \"passiveDnsRecord\" (id, \"collectedDateTime\", \"firstSeenDateTime\", \"lastSeenDateTime\", \
+         \"recordType\", \"artifact\", \"artifactType\", \"parentHost\", \"observations\") \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+         ON CONFLICT(id) DO UPDATE SET \
+         \"collectedDateTime\" = COALESCE(max(excluded.\"collectedDateTime\", \"collectedDateTime\"), excluded.\"collectedDateTime\"), \
+         \"firstSeenDateTime\" = COALESCE(min(excluded.\"firstSeenDateTime\", \"firstSeenDateTime\"), excluded.\"firstSeenDateTime\"), \
+         \"lastSeenDateTime\" = COALESCE(max(excluded.\"lastSeenDateTime\", \"lastSeenDateTime\"), excluded.\"lastSeenDateTime\"), \
+         \"recordType\" = excluded.\"recordType\", \"artifact\" = excluded.\"artifact\", \
+         \"artifactType\" = excluded.\"artifactType\", \"parentHost\" = excluded.\"parentHost\", \
+         \"observations\" = COALESCE(\"observations\", 0) + excluded.\"observations\"",
+    )?;
+    for r in &batch.resolutions {
+        record.execute(rusqlite::params![
+            r.id,
+            batch.collected,
+            r.first_seen,
+            r.last_seen,
+            r.record_type,
+            r.artifact_id,
+            r.artifact_type,
+            r.name,
+            i64::try_from(r.observations).unwrap_or(i64::MAX),
+        ])?;
+        stats.entities += 1;
+    }
+    let mut subdomain = conn.prepare_cached(
+        "INSERT INTO \"subdomain\" (id, \"firstSeenDateTime\", \"host\", \"parent\") VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT(id) DO UPDATE SET \
+         \"firstSeenDateTime\" = COALESCE(min(excluded.\"firstSeenDateTime\", \"firstSeenDateTime\"), excluded.\"firstSeenDateTime\"), \
+         \"host\" = excluded.\"host\", \"parent\" = excluded.\"parent\"",
+    )?;
+    for s in &batch.subdomains {
+        subdomain.execute(rusqlite::params![s.id, s.first_seen, s.host, s.parent])?;
+        stats.entities += 1;
+    }
+    Ok(stats)
 }
 
 fn apply_relation(conn: &Connection, rel: &Relation, stats: &mut ApplyStats) -> Result<()> {
@@ -593,6 +666,20 @@ impl Store for SqliteStore {
         }
         tx.commit()?;
         Ok(stats)
+    }
+
+    fn apply_dns(&self, batch: &DnsBatch) -> Result<ApplyStats> {
+        let mut conn = self.writer.lock().map_err(|_| poisoned())?;
+        let tx = conn.transaction()?;
+        let stats = apply_dns(&tx, batch)?;
+        tx.commit()?;
+        Ok(stats)
+    }
+
+    fn data_version(&self) -> Result<u64> {
+        let watch = self.watch.lock().map_err(|_| poisoned())?;
+        let version: i64 = watch.pragma_query_value(None, "data_version", |r| r.get(0))?;
+        Ok(version as u64)
     }
 
     fn export(&self, sink: &mut dyn FnMut(ExportItem) -> std::io::Result<()>) -> Result<()> {

@@ -338,3 +338,144 @@ fn the_current_whois_record_is_the_newest() {
         .map(|e| e.id);
     assert_eq!(current.as_deref(), Some("new"));
 }
+
+/// Aggregates `name TYPE value @seconds` lines the way DNS ingest does.
+fn dns_batch(lines: &[&str]) -> tigr_model::batch::DnsBatch {
+    use tigr_ingest::dns::{Aggregator, Observation, Rdata, RecordType};
+    let mut agg = Aggregator::new(1000);
+    for line in lines {
+        let (rest, time) = line.rsplit_once(" @").unwrap();
+        let mut parts = rest.splitn(3, ' ');
+        let (name, rtype, value) = (
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+        );
+        let time: i64 = time.parse::<i64>().unwrap() * 1_000_000;
+        agg.add(&Observation::once(
+            name,
+            RecordType::parse(rtype).unwrap(),
+            Rdata::Text(value),
+            time,
+        ))
+        .unwrap();
+    }
+    agg.drain(1_800_000_000_000_000)
+}
+
+#[test]
+fn passive_dns_batches_merge_into_records_hosts_and_subdomains() {
+    let (dir, store) = open();
+    let first = dns_batch(&[
+        "www.example.com A 192.0.2.1 @1700000100",
+        "www.example.com A 192.0.2.1 @1700000200",
+        "www.example.com CNAME web.example.net. @1700000150",
+        "example.com TXT \"v=spf1 -all\" @1700000300",
+    ]);
+    let second = dns_batch(&[
+        "WWW.example.com. A 192.0.2.1 @1700000050",
+        "mail.example.com MX 10 mx.example.org. @1700000400",
+    ]);
+    store.apply_dns(&first).unwrap();
+    store.apply_dns(&second).unwrap();
+
+    let (items, _, _) = list(
+        &store,
+        &nav(host("www.example.com"), "passiveDns", "passiveDnsRecord"),
+        "$orderby=recordType",
+        10,
+    );
+    let summary: Vec<String> = items
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {} {}..{}",
+                r["recordType"].as_str().unwrap(),
+                r["artifact"]["@odata.type"].as_str().unwrap(),
+                r["artifact"]["id"].as_str().unwrap(),
+                r["firstSeenDateTime"].as_str().unwrap(),
+                r["lastSeenDateTime"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            "A #microsoft.graph.security.ipAddress 192.0.2.1 2023-11-14T22:14:10Z..2023-11-14T22:16:40Z",
+            "CNAME #microsoft.graph.security.hostname web.example.net 2023-11-14T22:15:50Z..2023-11-14T22:15:50Z",
+        ]
+    );
+    assert_eq!(items[0]["collectedDateTime"], "2027-01-15T08:00:00Z");
+
+    // Reverse: the address and the CNAME target point back at the owner.
+    for (value, expected) in [
+        ("192.0.2.1", "www.example.com"),
+        ("web.example.net", "www.example.com"),
+        ("mx.example.org", "mail.example.com"),
+    ] {
+        let (items, _, _) = list(
+            &store,
+            &nav(host(value), "passiveDnsReverse", "passiveDnsRecord"),
+            "",
+            10,
+        );
+        assert_eq!(items.len(), 1, "{value}");
+        assert_eq!(items[0]["parentHost"]["id"], expected);
+    }
+
+    // Data with no host behind it is rendered in full.
+    let (items, _, _) = list(
+        &store,
+        &nav(host("example.com"), "passiveDns", "passiveDnsRecord"),
+        "",
+        10,
+    );
+    assert_eq!(
+        items[0]["artifact"]["@odata.type"],
+        "#microsoft.graph.security.unclassifiedArtifact"
+    );
+    assert_eq!(items[0]["artifact"]["kind"], "TXT");
+    assert_eq!(items[0]["artifact"]["value"], "\"v=spf1 -all\"");
+
+    // Every observed name and address is a host with its sightings; registrable domains own the subdomains.
+    let www = store
+        .find(
+            &Collection {
+                ty: entity_type("host").unwrap(),
+                scope: Scope::Root,
+            },
+            "www.example.com",
+        )
+        .unwrap()
+        .unwrap();
+    let www: Value = serde_json::from_str(&store.render(&www, &RENDER).unwrap()).unwrap();
+    assert_eq!(www["@odata.type"], "#microsoft.graph.security.hostname");
+    assert_eq!(www["firstSeenDateTime"], "2023-11-14T22:14:10Z");
+    assert_eq!(www["lastSeenDateTime"], "2023-11-14T22:16:40Z");
+    let (subs, _, _) = list(
+        &store,
+        &nav(host("example.com"), "subdomains", "subdomain"),
+        "",
+        10,
+    );
+    let mut names: Vec<&str> = subs
+        .iter()
+        .map(|s| s["host"]["id"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["mail.example.com", "www.example.com"]);
+    let (subs, _, _) = list(
+        &store,
+        &nav(host("example.net"), "subdomains", "subdomain"),
+        "",
+        10,
+    );
+    assert_eq!(subs.len(), 1);
+
+    // Counts add up across batches (kept in the store; the schema has no property for them).
+    let db = rusqlite::Connection::open(dir.path().join(tigr_store::sqlite::DB_FILE)).unwrap();
+    let observations: i64 = db
+        .query_row("SELECT observations FROM passiveDnsRecord WHERE parentHost = 'www.example.com' AND recordType = 'A'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(observations, 3);
+}

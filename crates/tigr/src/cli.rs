@@ -29,6 +29,9 @@ pub enum Command {
     /// Import data.
     #[command(subcommand)]
     Ingest(IngestCommand),
+    /// Run a long-lived collector that feeds the store as data arrives.
+    #[command(subcommand)]
+    Sensor(SensorCommand),
     /// Write every stored entity and relation as graph-json NDJSON (re-importable with `ingest graph-json`).
     Export {
         /// Output file (default: standard output).
@@ -66,6 +69,10 @@ pub struct ServeArgs {
     /// Largest page served.
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_page_size: u32,
+    /// Megabytes of answers kept in memory for repeated GETs; entries live only while the store is unchanged
+    /// (any commit, from this process or another, empties the cache). 0 turns it off.
+    #[arg(long, env = "TIGR_CACHE_MB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(0..=65_536))]
+    pub cache_mb: u64,
 }
 
 /// `tigr token` flags.
@@ -91,4 +98,77 @@ pub enum IngestCommand {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Packet captures (pcap, pcapng): DNS responses over UDP and TCP become passive DNS.
+    Pcap {
+        #[command(flatten)]
+        common: DnsIngestArgs,
+        /// DNS server port to decode (repeatable).
+        #[arg(long = "port", default_values_t = [53u16])]
+        ports: Vec<u16>,
+    },
+    /// dnstap Frame Streams files (as written by unbound, Knot Resolver, BIND, PowerDNS, dnstap/fstrm tools).
+    Dnstap(DnsIngestArgs),
+    /// Zeek dns.log, TSV or JSON.
+    ZeekDns(DnsIngestArgs),
+    /// Passive DNS Common Output Format NDJSON (DNSDB, CIRCL, D4), `{"obj": ...}` wrappers included.
+    Cof(DnsIngestArgs),
+    /// The passivedns sensor's `||`-separated log lines.
+    Passivedns(DnsIngestArgs),
+}
+
+/// Flags shared by the passive DNS importers.
+#[derive(Debug, Args)]
+pub struct DnsIngestArgs {
+    /// Files to read (`-` for standard input); gzip and zstd are detected and decompressed.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Distinct records aggregated in memory before a batch is written (bounds memory: ~200 bytes each).
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub batch_records: u64,
+    /// No progress bar (it is only drawn on a terminal anyway).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// `tigr sensor` collectors.
+#[derive(Debug, Subcommand)]
+pub enum SensorCommand {
+    /// Receive dnstap over Frame Streams (bidirectional handshake) from resolvers and servers.
+    Dnstap(DnstapSensorArgs),
+}
+
+/// `tigr sensor dnstap` flags.
+#[derive(Debug, Args)]
+pub struct DnstapSensorArgs {
+    /// Where to listen: `unix:PATH` (a socket file, created) or `tcp:ADDR:PORT`.
+    #[arg(long, value_parser = parse_listen)]
+    pub listen: Listen,
+    /// Write what was aggregated at least this often (e.g. 1s, 30s, 5m); also written on SIGINT/SIGTERM.
+    #[arg(long, default_value = "10s")]
+    pub flush_interval: String,
+    /// Distinct records aggregated in memory before a batch is written regardless of the interval.
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub batch_records: u64,
+}
+
+/// A collector's listening address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listen {
+    Unix(PathBuf),
+    Tcp(SocketAddr),
+}
+
+fn parse_listen(text: &str) -> Result<Listen, String> {
+    if let Some(path) = text.strip_prefix("unix:") {
+        if path.is_empty() {
+            return Err("unix: needs a socket path, e.g. unix:/run/tigr/dnstap.sock".into());
+        }
+        return Ok(Listen::Unix(PathBuf::from(path)));
+    }
+    if let Some(addr) = text.strip_prefix("tcp:") {
+        return addr.parse().map(Listen::Tcp).map_err(|e| {
+            format!("tcp:{addr}: {e} (expected tcp:ADDRESS:PORT, e.g. tcp:127.0.0.1:6000)")
+        });
+    }
+    Err(format!("{text:?}: expected unix:PATH or tcp:ADDRESS:PORT"))
 }

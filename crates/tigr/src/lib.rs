@@ -1,9 +1,11 @@
 //! The tigr binary's commands. `main` only parses flags; everything testable lives here.
 
 pub mod cli;
+pub mod dns;
+pub mod dnstap;
 
 use anyhow::{Context, Result};
-use cli::{Cli, Command, IngestCommand, ServeArgs};
+use cli::{Cli, Command, DnsIngestArgs, IngestCommand, SensorCommand, ServeArgs};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -54,6 +56,20 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Ingest(IngestCommand::Pcap { common, ports }) => {
+            ingest_dns(data, dns::DnsFormat::Pcap { ports }, &common)
+        }
+        Command::Ingest(IngestCommand::Dnstap(args)) => {
+            ingest_dns(data, dns::DnsFormat::Dnstap, &args)
+        }
+        Command::Ingest(IngestCommand::ZeekDns(args)) => {
+            ingest_dns(data, dns::DnsFormat::ZeekDns, &args)
+        }
+        Command::Ingest(IngestCommand::Cof(args)) => ingest_dns(data, dns::DnsFormat::Cof, &args),
+        Command::Ingest(IngestCommand::Passivedns(args)) => {
+            ingest_dns(data, dns::DnsFormat::Passivedns, &args)
+        }
+        Command::Sensor(SensorCommand::Dnstap(args)) => dnstap::sensor(data, &args),
         Command::Export { output } => {
             let store = open_store(data)?;
             match output {
@@ -74,6 +90,21 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Demo { listen } => demo(data, listen),
     }
+}
+
+/// `tigr ingest <dns format>`: runs the import, prints the summary and the reject samples.
+fn ingest_dns(data: &Path, format: dns::DnsFormat, args: &DnsIngestArgs) -> Result<ExitCode> {
+    let store: Arc<dyn Store> = Arc::new(open_store(data)?);
+    let options = dns::DnsOptions {
+        max_records: usize::try_from(args.batch_records).unwrap_or(usize::MAX),
+        progress: !args.no_progress,
+    };
+    let summary = dns::ingest(store, &format, &args.paths, &options)?;
+    eprintln!("total: {summary}");
+    for (reason, n) in &summary.report.rejects {
+        eprintln!("  rejected {n} × {reason}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn open_store(data: &Path) -> Result<SqliteStore> {
@@ -138,7 +169,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -169,6 +200,7 @@ fn serve(data: &Path, args: &ServeArgs) -> Result<ExitCode> {
         default_page_size: args.page_size as usize,
         max_page_size: args.max_page_size.max(args.page_size) as usize,
         public_url: args.public_url.clone(),
+        cache_bytes: usize::try_from(args.cache_mb).unwrap_or(usize::MAX / 2) << 20,
     };
     let state = tigr_api::AppState::new(store, auth, config);
     runtime()?.block_on(async {
@@ -216,6 +248,7 @@ fn demo(data: &Path, listen: std::net::SocketAddr) -> Result<ExitCode> {
         public_url: None,
         page_size: 100,
         max_page_size: 1000,
+        cache_mb: 64,
     };
     serve(&dir, &args)
 }

@@ -106,6 +106,11 @@ pub fn start_with(setup: impl FnOnce(&dyn Store), config: tigr_api::ApiConfig) -
 }
 
 impl Server {
+    /// The data directory the store lives in.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     pub fn url(&self, path_and_query: &str) -> String {
         format!(
             "http://{}/{}",

@@ -6,6 +6,7 @@
 pub mod aggregate;
 pub mod observation;
 pub mod rtype;
+pub mod wire;
 
 pub use aggregate::{Aggregating, Aggregator};
 pub use observation::{Collected, DnsSink, Observation, ObservationError, OwnedObservation, Rdata};
