@@ -290,12 +290,13 @@ impl Receiver {
             self.consumed = 0;
         }
         if self.state == ReceiverState::Finished {
-            if self.buffer.len() > self.consumed {
-                return Err(FrameError::AfterFinish);
-            }
+            // `Finished` comes first whatever arrived with the STOP, so events never depend on how bytes were chunked.
             if !self.finished_reported {
                 self.finished_reported = true;
                 return Ok(Some(ReceiverEvent::Finished));
+            }
+            if self.buffer.len() > self.consumed {
+                return Err(FrameError::AfterFinish);
             }
             return Ok(None);
         }
@@ -479,6 +480,23 @@ mod tests {
         ] {
             let (_, error) = run(&input, 5);
             assert_eq!(error.map(|e| e.to_string()).as_deref(), Some(expected));
+        }
+    }
+
+    /// Fuzz finding: bytes arriving in the same read as STOP made the error come before `Finished`, so the events
+    /// depended on chunking.
+    #[test]
+    fn bytes_after_stop_in_any_chunking() {
+        let mut input = session();
+        input.extend(encode_data(b"late"));
+        for chunk in [1, 5, input.len()] {
+            let (events, error) = run(&input, chunk);
+            assert_eq!(
+                events.last().map(String::as_str),
+                Some("finished"),
+                "chunk {chunk}"
+            );
+            assert_eq!(error, Some(FrameError::AfterFinish));
         }
     }
 
