@@ -23,7 +23,10 @@ use tigr_model::schema::{EntityType, entity_type};
 use tigr_odata::{Expr, Search};
 
 /// Migrations in order; `PRAGMA user_version` records how many have been applied.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/sqlite/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/sqlite/0001_initial.sql"),
+    include_str!("../migrations/sqlite/0002_clustered_dns_tables.sql"),
+];
 
 /// Page cache of the writer connection (KiB).
 const WRITER_CACHE_KIB: i64 = 256 * 1024;

@@ -74,14 +74,54 @@ fn migrations_are_versioned_and_idempotent() {
         .unwrap()
         .schema_version()
         .unwrap();
-    assert_eq!(v, 1);
+    assert_eq!(v, 2);
     assert_eq!(
         SqliteStore::open(dir.path())
             .unwrap()
             .schema_version()
             .unwrap(),
-        1
+        2
     );
+}
+
+#[test]
+fn a_version_1_store_keeps_its_data_through_the_migrations() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let conn =
+            rusqlite::Connection::open(dir.path().join(tigr_store::sqlite::DB_FILE)).unwrap();
+        conn.execute_batch(include_str!("../migrations/sqlite/0001_initial.sql"))
+            .unwrap();
+        conn.execute_batch(
+            "PRAGMA user_version = 1;
+             INSERT INTO host (id, type, firstSeenDateTime) VALUES ('contoso.com', 'hostname', 1700000000000000);
+             INSERT INTO passiveDnsRecord (id, recordType, parentHost, artifact, artifactType, observations)
+                 VALUES ('r1', 'A', 'contoso.com', '192.0.2.1', 'ipAddress', 7);",
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 2);
+    let (items, _, _) = list(
+        &store,
+        &nav(host("contoso.com"), "passiveDns", "passiveDnsRecord"),
+        "",
+        10,
+    );
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["artifact"]["id"], "192.0.2.1");
+    let found = store
+        .find(
+            &Collection {
+                ty: entity_type("host").unwrap(),
+                scope: Scope::Root,
+            },
+            "contoso.com",
+        )
+        .unwrap()
+        .unwrap();
+    let rendered: Value = serde_json::from_str(&store.render(&found, &RENDER).unwrap()).unwrap();
+    assert_eq!(rendered["firstSeenDateTime"], "2023-11-14T22:13:20Z");
 }
 
 #[test]

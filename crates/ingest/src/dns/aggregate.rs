@@ -616,10 +616,7 @@ mod tests {
             "test: line 4: A data \"nope\" is not an IPv4 address"
         );
         assert_eq!(
-            batches
-                .iter()
-                .map(Aggregated::len)
-                .collect::<Vec<_>>(),
+            batches.iter().map(Aggregated::len).collect::<Vec<_>>(),
             [2, 1]
         );
         assert_eq!(batches.remove(0).into_batch().collected, 7);
