@@ -9,3 +9,4 @@ pub mod dns;
 pub mod graph_json;
 pub mod report;
 pub mod sample;
+pub mod x509;
