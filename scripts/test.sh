@@ -4,6 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+echo "== X.509 corpus (cryptography-vectors from PyPI, cached in target/corpus)"
+TIGR_X509_CORPUS=$(bash scripts/fetch-x509-corpus.sh)
+export TIGR_X509_CORPUS
+
 echo "== cargo test (workspace)"
 cargo test --workspace --all-targets
 
