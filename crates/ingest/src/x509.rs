@@ -23,7 +23,9 @@ use tigr_model::batch::Batch;
 use tigr_model::json::{Entity, Problem, validate_entity};
 use x509_parser::asn1_rs::Tag;
 use x509_parser::certificate::X509Certificate;
+use x509_parser::error::X509Error;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
+use x509_parser::nom;
 use x509_parser::prelude::FromDer;
 use x509_parser::x509::X509Name;
 
@@ -90,8 +92,15 @@ pub fn certificate_entity(der: &[u8]) -> Result<Entity, CertificateError> {
 /// those bytes only, as `openssl x509 -fingerprint` does). Used where data may follow the certificate: the trust
 /// settings of OpenSSL's `TRUSTED CERTIFICATE` blocks, concatenated DER.
 pub fn certificate_prefix(der: &[u8]) -> Result<(Entity, usize), CertificateError> {
-    let (rest, cert) =
-        X509Certificate::from_der(der).map_err(|e| CertificateError::Malformed(e.to_string()))?;
+    let (rest, cert) = X509Certificate::from_der(der).map_err(|e| {
+        CertificateError::Malformed(match e {
+            nom::Err::Error(e) | nom::Err::Failure(e) => match e {
+                X509Error::NomError(nom::error::ErrorKind::Eof) => "truncated".to_owned(),
+                e => e.to_string(),
+            },
+            nom::Err::Incomplete(_) => "truncated".to_owned(),
+        })
+    })?;
     let used = der.len() - rest.len();
     let mut warnings = Vec::new();
     let value = certificate_json(&der[..used], &cert, &mut warnings)?;

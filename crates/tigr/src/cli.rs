@@ -91,4 +91,10 @@ pub enum IngestCommand {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// X.509 certificates, PEM (any number per file; other blocks skipped) or DER, as sslCertificates.
+    X509 {
+        /// Files, or directories read recursively (`-` for standard input).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
 }
