@@ -440,21 +440,31 @@ impl<'a> CertImporter<'a> {
 
     /// Reads one input named `source`: DER when it starts like a DER SEQUENCE with a long-form length (`30 81`…
     /// `30 84`; text cannot start so), else PEM text, in which anything outside certificate blocks is ignored.
+    /// An input holding neither is a warning.
     /// Only read failures are errors; bad certificates are rejects in the report.
     pub fn read<R: Read>(&mut self, input: R, source: &str) -> io::Result<CertStats> {
         let before = self.stats;
         let mut input = BufReader::with_capacity(64 * 1024, input);
         let head = input.fill_buf()?;
-        if head.len() >= 2 && head[0] == 0x30 && (0x81..=0x84).contains(&head[1]) {
+        let empty = head.is_empty();
+        // 30 80 (BER indefinite length) goes the DER way too, to be rejected there rather than ignored as text.
+        if head.len() >= 2 && head[0] == 0x30 && (0x80..=0x84).contains(&head[1]) {
             self.read_der(&mut input, source)?;
         } else {
             self.read_pem(&mut input, source)?;
         }
-        Ok(CertStats {
+        let read = CertStats {
             certificates: self.stats.certificates - before.certificates,
             rejected: self.stats.rejected - before.rejected,
             skipped_blocks: self.stats.skipped_blocks - before.skipped_blocks,
-        })
+        };
+        if read == CertStats::default() && !empty {
+            // Most likely the wrong file; say so rather than report a silent success.
+            self.report.warn(format!(
+                "{source}: no PEM block and no DER certificate found"
+            ));
+        }
+        Ok(read)
     }
 
     /// Flushes the last batch and returns the report and counts.
@@ -928,18 +938,22 @@ mod tests {
     }
 
     #[test]
-    fn empty_and_text_inputs_hold_nothing() {
-        for input in [
-            &b""[..],
-            b"hello\n",
-            b"-----END CERTIFICATE-----\n",
-            b"\x30",
-        ] {
+    fn inputs_without_certificates_are_a_warning() {
+        let (_, report, _) = import(b"", "empty");
+        assert_eq!(report.warnings, 0, "an empty input is just empty");
+        for input in [&b"hello\n"[..], b"-----END CERTIFICATE-----\n", b"\x30"] {
             let (got, report, stats) = import(input, "x");
             assert!(
                 got.is_empty() && report.rejected() == 0 && stats == CertStats::default(),
                 "{input:?}"
             );
+            assert_eq!(
+                report.warning_samples,
+                ["x: no PEM block and no DER certificate found"]
+            );
         }
+        // BER's indefinite length is not DER: a reject, not text.
+        let (_, report, _) = import(b"\x30\x80\x02\x01\x00\x00\x00", "ber");
+        assert_eq!(report.rejected(), 1, "{report}");
     }
 }

@@ -110,13 +110,16 @@ fn openssl_facts(pem: &str) -> BTreeMap<String, String> {
             // A name attribute (`    CN=value`) or an alternative-name list under its heading.
             if section.ends_with("Alternative Name") {
                 facts.insert(section.clone(), rest.trim().to_owned());
-            } else if let Some((k, v)) = rest.split_once('=') {
-                let key = format!("{section}/{k}");
-                let joined = match facts.remove(&key) {
-                    Some(prev) => format!("{prev}, {v}"),
-                    None => v.to_owned(),
-                };
-                facts.insert(key, joined);
+            } else {
+                // A multi-valued RDN is one line: `CN=a + O=b`.
+                for (k, v) in rest.split(" + ").filter_map(|part| part.split_once('=')) {
+                    let key = format!("{section}/{k}");
+                    let joined = match facts.remove(&key) {
+                        Some(prev) => format!("{prev}, {v}"),
+                        None => v.to_owned(),
+                    };
+                    facts.insert(key, joined);
+                }
             }
         } else if let Some(heading) = line.strip_prefix("X509v3 ") {
             section = heading.trim().trim_end_matches(':').to_owned();
