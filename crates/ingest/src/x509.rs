@@ -89,8 +89,8 @@ pub fn certificate_entity(der: &[u8]) -> Result<Entity, CertificateError> {
 }
 
 /// Turns the certificate at the start of `der` into an entity and says how many bytes it took (the SHA-1 covers
-/// those bytes only, as `openssl x509 -fingerprint` does). Used where data may follow the certificate: the trust
-/// settings of OpenSSL's `TRUSTED CERTIFICATE` blocks, concatenated DER.
+/// those bytes only, as `openssl x509 -fingerprint` does). For inputs where data may follow the certificate, such
+/// as the trust settings in OpenSSL's `TRUSTED CERTIFICATE` blocks.
 pub fn certificate_prefix(der: &[u8]) -> Result<(Entity, usize), CertificateError> {
     let (rest, cert) = X509Certificate::from_der(der).map_err(|e| {
         CertificateError::Malformed(match e {
