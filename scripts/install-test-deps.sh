@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the real programs the test suite drives (DNS servers, packet capture, Python venv for the SDK test) from
+# Installs the real programs the test suite drives (DNS servers, packet capture, openssl and the CA bundle for the
+# X.509 tests, Python venv for the SDK test) from
 # Debian's packages, when they are missing and we may install them (root with apt-get). Otherwise it says what is
 # missing: the tests that need those programs then skip with a message (and fail under CI=true).
 set -euo pipefail
@@ -9,6 +10,8 @@ command -v nsd >/dev/null || need+=(nsd)
 command -v unbound >/dev/null || need+=(unbound)
 command -v tcpdump >/dev/null || need+=(tcpdump)
 command -v dig >/dev/null || need+=(dnsutils)
+command -v openssl >/dev/null || need+=(openssl)
+[ -f /etc/ssl/certs/ca-certificates.crt ] || need+=(ca-certificates)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv python3-pip)
 
 if [ ${#need[@]} -eq 0 ]; then

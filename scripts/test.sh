@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-test-deps.sh
 
+echo "== X.509 corpus (cryptography-vectors from PyPI, cached in target/corpus)"
+TIGR_X509_CORPUS=$(bash scripts/fetch-x509-corpus.sh)
+export TIGR_X509_CORPUS
+
 echo "== cargo test (workspace)"
 cargo test --workspace --all-targets
 

@@ -19,4 +19,5 @@ pub mod pcap;
 mod raw_json;
 pub mod report;
 pub mod sample;
+pub mod x509;
 pub mod zeek;

@@ -114,6 +114,12 @@ pub enum IngestCommand {
     Cof(DnsIngestArgs),
     /// The passivedns sensor's `||`-separated log lines.
     Passivedns(DnsIngestArgs),
+    /// X.509 certificates, PEM (any number per file; other blocks skipped) or DER, as sslCertificates.
+    X509 {
+        /// Files, or directories read recursively (`-` for standard input).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
 }
 
 /// Flags shared by the passive DNS importers.

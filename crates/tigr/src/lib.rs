@@ -7,11 +7,12 @@ pub mod dnstap;
 use anyhow::{Context, Result};
 use cli::{Cli, Command, DnsIngestArgs, IngestCommand, SensorCommand, ServeArgs};
 use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use tigr_auth::{Authenticator, LocalIssuer, OidcConfig};
 use tigr_ingest::report::Report;
+use tigr_ingest::x509::CertStats;
 use tigr_store::{ExportItem, SqliteStore, Store};
 
 /// The documented Graph examples, embedded (see sample/refresh-graph-examples.py).
@@ -70,6 +71,15 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             ingest_dns(data, dns::DnsFormat::Passivedns, &args)
         }
         Command::Sensor(SensorCommand::Dnstap(args)) => dnstap::sensor(data, &args),
+        Command::Ingest(IngestCommand::X509 { paths }) => {
+            let store = open_store(data)?;
+            let (report, stats) = ingest_x509(&store, &paths)?;
+            eprintln!(
+                "x509: {} certificates, {} rejected, {} other PEM blocks skipped; {report}",
+                stats.certificates, stats.rejected, stats.skipped_blocks
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Export { output } => {
             let store = open_store(data)?;
             match output {
@@ -124,6 +134,71 @@ pub fn ingest_graph_json(store: &dyn Store, path: &Path) -> Result<Report> {
     apply_all(store, |sink| {
         tigr_ingest::graph_json::Importer::new(name.clone(), sink).read(reader)
     })
+}
+
+/// Imports X.509 certificates from files and directories (recursively; `-` = standard input) into the store.
+pub fn ingest_x509(store: &dyn Store, paths: &[PathBuf]) -> Result<(Report, CertStats)> {
+    let files = input_files(paths)?;
+    let mut read_failure = None;
+    let mut stats = CertStats::default();
+    let report = apply_all(store, |sink| {
+        let mut importer = tigr_ingest::x509::CertImporter::new(sink);
+        for file in &files {
+            let name = file.display().to_string();
+            let read = if name == "-" {
+                importer.read(std::io::stdin().lock(), &name)
+            } else {
+                std::fs::File::open(file).and_then(|f| importer.read(f, &name))
+            };
+            if let Err(e) = read {
+                read_failure = Some(anyhow::Error::new(e).context(format!("reading {name}")));
+                break;
+            }
+        }
+        let (report, totals) = importer.finish();
+        stats = totals;
+        report
+    })?;
+    match read_failure {
+        Some(e) => Err(e),
+        None => Ok((report, stats)),
+    }
+}
+
+/// The files named on a command line: files as given, directories expanded recursively in name order (symbolic
+/// links to files are followed, to directories not, so links cannot loop), `-` kept for standard input.
+pub fn input_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            files.push(path.clone());
+            continue;
+        }
+        let meta =
+            std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+        if !meta.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let mut found = Vec::new();
+        let mut todo = vec![path.clone()];
+        while let Some(dir) = todo.pop() {
+            for entry in
+                std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))?
+            {
+                let entry = entry.with_context(|| format!("listing {}", dir.display()))?;
+                let p = entry.path();
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    todo.push(p);
+                } else if std::fs::metadata(&p).is_ok_and(|m| m.is_file()) {
+                    found.push(p);
+                }
+            }
+        }
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
 }
 
 /// Loads the embedded documented examples.
