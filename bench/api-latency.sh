@@ -95,7 +95,8 @@ start_server() {
     # shellcheck disable=SC2086 # SERVE_ARGS is a list of flags
     NO_COLOR=1 RUST_LOG=$2 "$TIGR" --data "$DATA" serve --listen "127.0.0.1:$PORT" ${SERVE_ARGS:-} 2>"$1" &
     SERVER_PID=$!
-    for _ in $(seq 100); do
+    # Up to 2 minutes: opening a store written by an older tigr migrates it first.
+    for _ in $(seq 1200); do
         if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then return 0; fi
         kill -0 "$SERVER_PID" 2>/dev/null || { cat "$1" >&2; die "the server exited"; }
         sleep 0.1

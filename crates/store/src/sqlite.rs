@@ -114,6 +114,10 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         });
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        if current > 0 {
+            // Rebuilding tables of a large store takes a while: say why opening is slow.
+            tracing::info!(from = i, to = i + 1, "migrating the store schema");
+        }
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
