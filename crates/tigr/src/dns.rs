@@ -303,9 +303,13 @@ pub fn ingest(
     }
     sink.inner.flush();
     sink.tick();
-    progress.finish_and_clear();
     drop(sink);
-    let (written, batches) = writer.finish()?;
+    // The last batch is usually the largest: say what the wait is for.
+    progress.set_message("input read; writing the last batch to the store");
+    progress.enable_steady_tick(Duration::from_millis(250));
+    let written = writer.finish();
+    progress.finish_and_clear();
+    let (written, batches) = written?;
     if !io_failures.is_empty() {
         report.warn(format!(
             "inputs that stopped early: {}",
