@@ -29,7 +29,7 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// Page cache of the writer connection (KiB).
-const WRITER_CACHE_KIB: i64 = 256 * 1024;
+const WRITER_CACHE_KIB: i64 = 512 * 1024;
 
 /// The database file inside the data directory.
 pub const DB_FILE: &str = "tigr.db";
