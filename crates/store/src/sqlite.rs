@@ -26,6 +26,7 @@ use tigr_odata::{Expr, Search};
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0001_initial.sql"),
     include_str!("../migrations/sqlite/0002_clustered_dns_tables.sql"),
+    include_str!("../migrations/sqlite/0003_certificate_search_indexes.sql"),
 ];
 
 /// Page cache of the writer connection (KiB).
@@ -780,4 +781,48 @@ pub fn expected_columns(table: &str) -> Vec<String> {
     std::iter::once("id".to_owned())
         .chain(layout::table_columns(table).iter().map(|c| c.name.clone()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The query plan of the WHERE clause `query::search` writes for a certificate `$search`.
+    fn certificate_search_plan(store: &SqliteStore, path: &[&str]) -> String {
+        let search = tigr_odata::Search::Field {
+            path: path.iter().map(|s| s.to_string()).collect(),
+            value: "Example.COM".into(),
+        };
+        let ty = entity_type("sslCertificate").expect("schema type");
+        let mut sql = Sql::new(&SqliteDialect);
+        sql.push("EXPLAIN QUERY PLAN SELECT t.id FROM \"sslCertificate\" t WHERE ");
+        query::search(&search, ty, &mut sql).expect("a supported search form");
+        // As a page is listed: by id, limited (a plan walking the id order would not need the index).
+        sql.push(" ORDER BY t.id ASC LIMIT 101 OFFSET 0");
+        store
+            .read(|conn| {
+                let mut stmt = conn.prepare(&sql.text)?;
+                let rows = stmt.query_map(params_from_iter(sql.params.iter()), |r| {
+                    r.get::<_, String>(3)
+                })?;
+                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?.join("; "))
+            })
+            .expect("explain")
+    }
+
+    #[test]
+    fn certificate_searches_use_their_indexes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SqliteStore::open(dir.path()).expect("open");
+        for (path, index) in [
+            (&["sha1"][..], "cert_search_sha1"),
+            (&["fingerprint"][..], "cert_search_fingerprint"),
+            (&["serialNumber"][..], "cert_search_serial"),
+            (&["subject", "commonName"][..], "cert_search_subject_cn"),
+            (&["issuer", "commonName"][..], "cert_search_issuer_cn"),
+        ] {
+            let plan = certificate_search_plan(&store, path);
+            assert!(plan.contains(index), "{path:?}: {plan}");
+        }
+    }
 }
