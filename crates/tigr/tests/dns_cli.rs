@@ -124,6 +124,45 @@ fn bad_lines_are_counted_and_sampled_not_fatal() {
     );
 }
 
+#[test]
+fn zeek_and_passivedns_logs_from_files_and_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    // Zeek TSV: a CNAME chain answered for an A query (the owner of each answer is inferred along the chain).
+    let zeek = "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tdns\n\
+                #fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\tquery\tqtype_name\trcode_name\tanswers\tTTLs\trejected\n\
+                1700000000.123456\tC1\t10.0.0.2\t5353\t10.0.0.1\t53\tudp\t7\twww.example.org\tA\tNOERROR\tweb.example.org,192.0.2.80\t300.000000,60.000000\tF\n";
+    let path = dir.path().join("dns.log");
+    std::fs::write(&path, zeek).unwrap();
+    let err = stderr_of(&tigr(
+        dir.path(),
+        &[
+            "ingest",
+            "zeek-dns",
+            "--no-progress",
+            path.to_str().unwrap(),
+        ],
+        None,
+    ));
+    assert!(err.contains("zeek-dns: accepted 2, rejected 0"), "{err}");
+    // passivedns: timestamp||client||server||class||query||type||answer||ttl||count, and a broken line.
+    let log = "1700000100.000001||10.0.0.2||10.0.0.1||IN||mail.example.org.||A||192.0.2.25||300||4\nnot a passivedns line\n";
+    let err = stderr_of(&tigr(
+        dir.path(),
+        &["ingest", "passivedns", "--no-progress", "-"],
+        Some(log.as_bytes()),
+    ));
+    assert!(err.contains("passivedns: accepted 1, rejected 1"), "{err}");
+    assert!(err.contains("-: line 2"), "{err}");
+    assert_eq!(
+        exported_records(dir.path()),
+        [
+            "mail.example.org A 192.0.2.25",
+            "web.example.org A 192.0.2.80",
+            "www.example.org CNAME web.example.org"
+        ]
+    );
+}
+
 /// Reads from `stream` until one whole Frame Streams frame is there; returns its control type.
 fn read_control(stream: &mut std::net::TcpStream, buffer: &mut Vec<u8>) -> ControlType {
     let mut chunk = [0u8; 512];
