@@ -110,14 +110,6 @@ pub fn peak_memory_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Now, in µs since the epoch (`collectedDateTime`).
-pub fn now_micros() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
 /// The store writer thread's end of the channel, and what it did.
 pub struct Writer {
     sender: Option<SyncSender<Aggregated>>,
@@ -267,7 +259,7 @@ pub fn ingest(
             .expect("valid template"),
     );
     let mut sink = RunSink {
-        inner: Aggregating::new(options.max_records, now_micros, |batch| {
+        inner: Aggregating::new(options.max_records, tigr_model::datetime::now, |batch| {
             writer.send(batch);
         }),
         progress: progress.clone(),

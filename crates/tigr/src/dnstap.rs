@@ -8,7 +8,7 @@
 //! aggregated since the last write; SQLite transactions mean the store itself is never left half-written.
 
 use crate::cli::{DnstapSensorArgs, Listen};
-use crate::dns::{Writer, now_micros};
+use crate::dns::Writer;
 use anyhow::{Context, Result};
 use std::path::Path;
 use std::process::ExitCode;
@@ -39,10 +39,7 @@ enum Message {
 
 /// Runs the collector until SIGINT/SIGTERM.
 pub fn sensor(data: &Path, args: &DnstapSensorArgs) -> Result<ExitCode> {
-    let store: Arc<dyn Store> = Arc::new(
-        tigr_store::SqliteStore::open(data)
-            .with_context(|| format!("opening the store in {}", data.display()))?,
-    );
+    let store: Arc<dyn Store> = Arc::new(crate::open_store(data)?);
     let flush_every = tigr_auth::parse_duration(&args.flush_interval)
         .with_context(|| format!("--flush-interval {}", args.flush_interval))?;
     let max_records = usize::try_from(args.batch_records).unwrap_or(usize::MAX);
@@ -79,7 +76,7 @@ fn aggregate(
 ) -> Result<Report> {
     let writer = Writer::start(store);
     let mut total = Report::default();
-    let mut sink = Aggregating::new(max_records, now_micros, |batch| {
+    let mut sink = Aggregating::new(max_records, tigr_model::datetime::now, |batch| {
         writer.send(batch);
     });
     let mut last_log = Instant::now();

@@ -6,6 +6,8 @@
 //! Needs nsd, unbound, tcpdump (as root) and dig; scripts/install-test-deps.sh installs them. Without them the test
 //! says so and passes, except under `CI=true`, where it fails.
 
+mod common;
+
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::net::{TcpListener, UdpSocket};
@@ -189,47 +191,25 @@ fn run(cmd: &mut Command) -> Output {
     out
 }
 
-/// A running `tigr serve` on a data directory, with a token.
+/// A running `tigr serve` on a data directory, asked by paths under the threat-intelligence root.
 struct Api {
-    _server: Running,
-    base: String,
-    token: String,
+    served: common::Served,
 }
 
+const ROOT: &str = "/v1.0/security/threatIntelligence";
+
 impl Api {
-    fn start(data: &Path, log: &Path) -> Self {
-        let port = free_port();
-        let server = Running::start(
-            "tigr serve",
-            Command::new(tigr_bin())
-                .args(["--data", data.to_str().unwrap(), "serve", "--listen"])
-                .arg(format!("127.0.0.1:{port}")),
-            log,
-        );
-        let token = String::from_utf8(
-            run(Command::new(tigr_bin()).args(["--data", data.to_str().unwrap(), "token"])).stdout,
-        )
-        .unwrap()
-        .trim()
-        .to_owned();
-        wait_for("tigr serve", || {
-            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-        });
+    fn start(data: &Path) -> Self {
         Self {
-            _server: server,
-            base: format!("http://127.0.0.1:{port}/v1.0/security/threatIntelligence"),
-            token,
+            served: common::Served::start(data),
         }
     }
 
+    /// GET `path` (relative to the root), which must answer 200.
     fn get(&self, path: &str) -> Value {
-        let url = format!("{}/{path}", self.base);
-        let mut response = ureq::get(&url)
-            .header("Authorization", &format!("Bearer {}", self.token))
-            .call()
-            .unwrap_or_else(|e| panic!("GET {url}: {e}"));
-        let text = response.body_mut().read_to_string().expect("body");
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {url}: {e}: {text}"))
+        let (status, body) = self.served.get(&format!("{ROOT}/{path}"));
+        assert_eq!(status, 200, "GET {path}: {body}");
+        body
     }
 
     /// Every item of a collection, following nextLinks.
@@ -401,7 +381,7 @@ fn real_resolver_traffic_via_dnstap_and_pcap() {
 
     // The API serves the sensor's store while the sensor writes to it (two processes, one SQLite store): unbound
     // sends its dnstap queue every second or so, and the sensor writes every second.
-    let api = Api::start(&sensor_data, &d.join("serve.log"));
+    let api = Api::start(&sensor_data);
     let deadline = Instant::now() + Duration::from_secs(30);
     while api.records() != expected && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(200));
@@ -494,14 +474,8 @@ fn real_resolver_traffic_via_dnstap_and_pcap() {
     .collect();
     assert_eq!(subdomains, expected_subdomains);
     // nothere.tigr.test got only an NXDOMAIN: no host.
-    let url = format!("{}/hosts/nothere.tigr.test", api.base);
-    let missing = ureq::get(&url)
-        .header("Authorization", &format!("Bearer {}", api.token))
-        .call();
-    assert!(
-        matches!(missing, Err(ureq::Error::StatusCode(404))),
-        "{missing:?}"
-    );
+    let (status, missing) = api.served.get(&format!("{ROOT}/hosts/nothere.tigr.test"));
+    assert_eq!(status, 404, "{missing}");
     drop(api);
 
     // The capture of the same traffic gives the same records.
@@ -521,7 +495,7 @@ fn real_resolver_traffic_via_dnstap_and_pcap() {
             &unbound_port.to_string(),
         ])
         .arg(&capture));
-    let api = Api::start(&pcap_data, &d.join("serve-pcap.log"));
+    let api = Api::start(&pcap_data);
     // The capture also saw the readiness probe sent straight to NSD (tigr.test SOA), which unbound never handled.
     expected.insert(
         "tigr.test SOA unclassifiedArtifact:ns1.tigr.test. hostmaster.tigr.test. 1 3600 600 86400 300".into(),

@@ -9,7 +9,7 @@ use crate::report::{Reject, Report};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use tigr_model::batch::{DnsBatch, HostSighting, Resolution, SubdomainSighting, UnclassifiedValue};
-use tigr_model::id::{encode_key, normalize_name, passive_dns_id};
+use tigr_model::id::{encode_key, host_type, normalize_name, passive_dns_id};
 
 /// The maps' hasher: fast and non-cryptographic. Keys come from the data being ingested, but a flood of colliding
 /// names would cost only speed, and the seed is random per run.
@@ -228,7 +228,7 @@ impl Aggregated {
         }
         let mut implied: HashMap<&str, (), FastHash> = HashMap::default();
         for (id, (first, _)) in &hosts {
-            if id.parse::<IpAddr>().is_ok() {
+            if host_type(id) == "ipAddress" {
                 continue;
             }
             let Some(registrable) = registrable_domain(id) else {
