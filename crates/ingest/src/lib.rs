@@ -19,5 +19,6 @@ pub mod pcap;
 mod raw_json;
 pub mod report;
 pub mod sample;
+pub mod scan;
 pub mod x509;
 pub mod zeek;
