@@ -95,6 +95,9 @@ pub struct HttpResponse {
     pub redirects: Vec<String>,
     /// Cookie names seen without their `Set-Cookie` header (nmap's `http-cookie-flags`).
     pub cookie_names: Vec<String>,
+    /// The page's `<meta name="generator">` content, when the scanner extracted it and the body is not available
+    /// (nmap's `http-generator`).
+    pub generator: Option<String>,
 }
 
 /// An SSH host key as a scanner reports it.
