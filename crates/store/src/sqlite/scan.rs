@@ -219,7 +219,7 @@ fn write(conn: &Connection, json: &Value, stats: &mut ApplyStats) -> Result<()> 
 #[cfg(test)]
 mod tests {
     use crate::{EntityRef, Render, SqliteStore, Store};
-    use serde_json::{Value, json};
+    use serde_json::Value;
     use tigr_model::ApiVersion;
     use tigr_model::batch::HostSighting;
     use tigr_model::scan::*;
