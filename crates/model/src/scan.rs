@@ -25,7 +25,11 @@ pub struct Seen {
 impl Seen {
     /// One sighting at `time`.
     pub fn at(time: Micros) -> Self {
-        Seen { first: time, last: time, times: 1 }
+        Seen {
+            first: time,
+            last: time,
+            times: 1,
+        }
     }
 
     /// Merges another record of sightings of the same thing.
@@ -64,8 +68,14 @@ impl ComponentKey {
         let mut o = Map::new();
         o.insert("id".into(), Value::String(self.id.clone()));
         o.insert("name".into(), Value::String(self.name.clone()));
-        o.insert("version".into(), self.version.clone().map_or(Value::Null, Value::String));
-        o.insert("category".into(), self.category.clone().map_or(Value::Null, Value::String));
+        o.insert(
+            "version".into(),
+            self.version.clone().map_or(Value::Null, Value::String),
+        );
+        o.insert(
+            "category".into(),
+            self.category.clone().map_or(Value::Null, Value::String),
+        );
         Value::Object(o)
     }
 }
@@ -154,7 +164,11 @@ impl PortFinding {
             }
         }
         for s in &other.services {
-            match self.services.iter_mut().find(|m| m.component.id == s.component.id) {
+            match self
+                .services
+                .iter_mut()
+                .find(|m| m.component.id == s.component.id)
+            {
                 Some(mine) => mine.seen.merge(&s.seen),
                 None => self.services.push(s.clone()),
             }
@@ -183,17 +197,34 @@ impl PortFinding {
         let mut banners: Vec<&BannerFinding> = self.banners.iter().collect();
         banners.sort_by(|a, b| b.seen.last.cmp(&a.seen.last).then(a.banner.cmp(&b.banner)));
         let mut services: Vec<&ServiceFinding> = self.services.iter().collect();
-        services.sort_by(|a, b| b.seen.last.cmp(&a.seen.last).then(a.component.cmp(&b.component)));
+        services.sort_by(|a, b| {
+            b.seen
+                .last
+                .cmp(&a.seen.last)
+                .then(a.component.cmp(&b.component))
+        });
         let mut o = Map::new();
-        o.insert("@odata.type".into(), "#microsoft.graph.security.hostPort".into());
+        o.insert(
+            "@odata.type".into(),
+            "#microsoft.graph.security.hostPort".into(),
+        );
         o.insert("id".into(), Value::String(self.id()));
         o.insert("port".into(), self.port.into());
         if let Some(open) = &self.open {
-            o.insert("firstSeenDateTime".into(), datetime::format(open.first).into());
-            o.insert("lastSeenDateTime".into(), datetime::format(open.last).into());
+            o.insert(
+                "firstSeenDateTime".into(),
+                datetime::format(open.first).into(),
+            );
+            o.insert(
+                "lastSeenDateTime".into(),
+                datetime::format(open.last).into(),
+            );
             o.insert("timesObserved".into(), clamp_i32(open.times).into());
         }
-        o.insert("lastScanDateTime".into(), datetime::format(self.last_scan).into());
+        o.insert(
+            "lastScanDateTime".into(),
+            datetime::format(self.last_scan).into(),
+        );
         o.insert("status".into(), Value::String(self.status.clone()));
         o.insert("protocol".into(), Value::String(self.protocol.clone()));
         let banners = banners
@@ -288,7 +319,11 @@ impl PortFinding {
         Some(PortFinding {
             host,
             port,
-            protocol: v.get("protocol").and_then(Value::as_str).unwrap_or("tcp").to_owned(),
+            protocol: v
+                .get("protocol")
+                .and_then(Value::as_str)
+                .unwrap_or("tcp")
+                .to_owned(),
             status: v.get("status").and_then(Value::as_str)?.to_owned(),
             last_scan,
             open,
@@ -482,7 +517,9 @@ pub struct Coverage {
 impl Coverage {
     /// Whether the scan covered `port`.
     pub fn covers(&self, port: u16) -> bool {
-        self.ranges.iter().any(|&(lo, hi)| (lo..=hi).contains(&port))
+        self.ranges
+            .iter()
+            .any(|&(lo, hi)| (lo..=hi).contains(&port))
     }
 }
 
@@ -539,7 +576,10 @@ fn array<'a>(v: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
 }
 
 fn str_or_empty(v: &Value, key: &str) -> String {
-    v.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[cfg(test)]
@@ -580,9 +620,18 @@ mod tests {
 
     #[test]
     fn documented_ids_round_trip() {
-        assert_eq!(host_port_id("85.13.139.18", 21, "tcp"), "ODUuMTMuMTM5LjE4JCQyMQ==");
         assert_eq!(
-            ComponentKey::new("c1.microsoft.com", "Microsoft-IIS", Some("10.0"), Some("Server")).id,
+            host_port_id("85.13.139.18", 21, "tcp"),
+            "ODUuMTMuMTM5LjE4JCQyMQ=="
+        );
+        assert_eq!(
+            ComponentKey::new(
+                "c1.microsoft.com",
+                "Microsoft-IIS",
+                Some("10.0"),
+                Some("Server")
+            )
+            .id,
             encode_key(&["Microsoft-IIS", "10.0", "Server", "c1.microsoft.com"])
         );
         let cookie = CookieFinding {
@@ -595,7 +644,10 @@ mod tests {
             cookie.id(),
             "c2VjdXJlbWFpbC5jb250b3NvLmNvbSQkT0lEQyQkc2VjdXJlbWFpbC5jb250b3NvLmNvbQ=="
         );
-        assert_ne!(host_port_id("192.0.2.1", 53, "udp"), host_port_id("192.0.2.1", 53, "tcp"));
+        assert_ne!(
+            host_port_id("192.0.2.1", 53, "udp"),
+            host_port_id("192.0.2.1", 53, "tcp")
+        );
     }
 
     #[test]
@@ -612,7 +664,14 @@ mod tests {
         for merged in [&forward, &backward] {
             assert_eq!(merged.status, "closed");
             assert_eq!(merged.last_scan, T0 + 2 * DAY);
-            assert_eq!(merged.open, Some(Seen { first: T0, last: T0 + DAY, times: 2 }));
+            assert_eq!(
+                merged.open,
+                Some(Seen {
+                    first: T0,
+                    last: T0 + DAY,
+                    times: 2
+                })
+            );
             assert_eq!(merged.banners.len(), 1);
             assert_eq!(merged.banners[0].seen.times, 2);
             assert_eq!(merged.services.len(), 2);
@@ -629,7 +688,12 @@ mod tests {
             .as_array()
             .unwrap()
             .iter()
-            .map(|s| (s["component"]["version"].as_str().unwrap(), s["isRecent"].as_bool().unwrap()))
+            .map(|s| {
+                (
+                    s["component"]["version"].as_str().unwrap(),
+                    s["isRecent"].as_bool().unwrap(),
+                )
+            })
             .collect();
         assert_eq!(recent, [("1.24.0", true), ("1.22.1", false)]);
         // Without banners: within two days of the latest scan.
@@ -654,8 +718,19 @@ mod tests {
         let hc = HostCertificateFinding {
             host: "contoso.com".into(),
             certificate: "Y2VydA==".into(),
-            seen: Seen { first: T0, last: T0 + DAY, times: 1 },
-            ports: vec![(443, Seen { first: T0, last: T0 + DAY, times: 1 })],
+            seen: Seen {
+                first: T0,
+                last: T0 + DAY,
+                times: 1,
+            },
+            ports: vec![(
+                443,
+                Seen {
+                    first: T0,
+                    last: T0 + DAY,
+                    times: 1,
+                },
+            )],
         };
         let entity = validate_entity(&hc.to_json(), None, "").expect("valid hostSslCertificate");
         assert_eq!(entity.refs.len(), 2);

@@ -142,7 +142,13 @@ pub struct PortReport {
 
 impl PortReport {
     /// A report with only the port's identity and state.
-    pub fn new(address: &str, port: u16, transport: Transport, state: PortState, time: i64) -> Self {
+    pub fn new(
+        address: &str,
+        port: u16,
+        transport: Transport,
+        state: PortState,
+        time: i64,
+    ) -> Self {
         PortReport {
             address: address.to_owned(),
             names: Vec::new(),
