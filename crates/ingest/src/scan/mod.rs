@@ -7,6 +7,8 @@
 
 use crate::report::Reject;
 
+pub mod nmap;
+
 /// Transport protocol of a scanned port (the schema's `hostPortProtocol`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Transport {
