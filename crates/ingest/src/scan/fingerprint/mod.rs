@@ -13,9 +13,13 @@
 //! Rule patterns are `regex` syntax with Unicode disabled: `\w`, `\d`, `\s` and `(?i)` are ASCII-only, which keeps
 //! the combined automata small; text is matched as UTF-8 bytes, so literal non-ASCII characters still match.
 
+mod components;
 mod cookie;
 mod html;
 mod links;
+mod patterns;
 
+pub use components::{ComponentRules, Detection};
 pub use cookie::{SetCookie, set_cookie};
 pub use links::{Link, LinkKind, links, resolve_host};
+pub use patterns::RuleError;
