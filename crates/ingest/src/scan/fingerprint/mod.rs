@@ -18,8 +18,10 @@ mod cookie;
 mod html;
 mod links;
 mod patterns;
+mod trackers;
 
 pub use components::{ComponentRules, Detection};
 pub use cookie::{SetCookie, set_cookie};
 pub use links::{Link, LinkKind, links, resolve_host};
 pub use patterns::RuleError;
+pub use trackers::{TrackerMatch, TrackerRules, trackers};
