@@ -5,6 +5,8 @@
 //! cookies, trackers, host pairs and certificates is the derivation's job (`derive`), which is the same for every
 //! scanner.
 
+pub mod fingerprint;
+
 use crate::report::Reject;
 
 pub mod nmap;
