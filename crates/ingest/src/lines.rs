@@ -81,6 +81,17 @@ impl LineReject {
     }
 }
 
+/// A line [`Lines::next_line_or_reject`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line<'a> {
+    /// 1-based line number.
+    pub number: u64,
+    /// The text, without its line ending.
+    pub text: &'a str,
+    /// Whether it ended with `\n`: false for a last line cut short (or written without one).
+    pub terminated: bool,
+}
+
 /// Reads numbered text lines from a `BufRead`, reusing one buffer.
 #[derive(Debug)]
 pub struct Lines<R> {
@@ -115,11 +126,6 @@ impl<R: BufRead> Lines<R> {
         }
     }
 
-    /// Whether the line last returned ended with `\n`; false for a last line cut short (or written without one).
-    pub fn terminated(&self) -> bool {
-        self.terminated
-    }
-
     /// Number of the line last returned (1-based; 0 before the first).
     pub fn number(&self) -> u64 {
         self.number
@@ -149,12 +155,12 @@ impl<R: BufRead> Lines<R> {
         Ok(next.map(|number| (number, self.line.as_str())))
     }
 
-    /// The next line that is valid UTF-8 and not too long, without its line ending, with its number; lines that
-    /// are not go to `rejected` (why, location such as `line 4, byte 2`, message). `None` at the end of the input.
+    /// The next line that is valid UTF-8 and not too long; lines that are not go to `rejected` (why, location
+    /// such as `line 4, byte 2`, message). `None` at the end of the input.
     pub fn next_line_or_reject(
         &mut self,
         mut rejected: impl FnMut(LineReject, String, String),
-    ) -> io::Result<Option<(u64, &str)>> {
+    ) -> io::Result<Option<Line<'_>>> {
         let next = Self::next_valid(
             &mut self.input,
             &mut self.line,
@@ -163,7 +169,11 @@ impl<R: BufRead> Lines<R> {
             self.max_bytes,
             &mut rejected,
         )?;
-        Ok(next.map(|number| (number, self.line.as_str())))
+        Ok(next.map(|number| Line {
+            number,
+            text: self.line.as_str(),
+            terminated: self.terminated,
+        }))
     }
 
     /// Reads lines into `line` until one is valid, returning its number. Takes the fields apart so callers can
@@ -365,12 +375,12 @@ mod tests {
         let mut lines = Lines::with_max_bytes(&b"12345\n12345678\n\xff\nend"[..], 5);
         let mut rejected = Vec::new();
         let mut seen = Vec::new();
-        while let Some((n, line)) = lines
+        while let Some(line) = lines
             .next_line_or_reject(|why, location, _| rejected.push((why, location)))
             .unwrap()
         {
-            seen.push((n, line.to_owned()));
-            seen.push((0, lines.terminated().to_string()));
+            seen.push((line.number, line.text.to_owned()));
+            seen.push((0, line.terminated.to_string()));
         }
         assert_eq!(
             seen,

@@ -7,6 +7,11 @@
 
 use crate::report::Reject;
 
+pub mod masscan;
+mod payload;
+#[cfg(test)]
+mod testing;
+
 /// Transport protocol of a scanned port (the schema's `hostPortProtocol`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Transport {
