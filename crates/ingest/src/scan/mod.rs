@@ -11,6 +11,7 @@ pub mod masscan;
 mod payload;
 #[cfg(test)]
 mod testing;
+pub mod zgrab2;
 
 /// Transport protocol of a scanned port (the schema's `hostPortProtocol`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
