@@ -1,5 +1,5 @@
-//! Line-oriented reading shared by the text DNS formats (COF, Zeek, passivedns): numbered lines without their
-//! `\n`/`\r\n`, a length cap, invalid UTF-8 as a counted reject; and the counts every such reader returns.
+//! Line-oriented reading shared by the text formats (COF, Zeek, passivedns, masscan, zgrab2): numbered lines without
+//! their `\n`/`\r\n`, a length cap, invalid UTF-8 as a counted reject; and the counts every DNS line reader returns.
 
 use crate::dns::{DnsSink, Observation};
 use crate::report::Reject;
@@ -62,6 +62,36 @@ impl LineStats {
     }
 }
 
+/// Why [`Lines`] skipped a line instead of returning it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineReject {
+    /// Longer than the reader's cap.
+    TooLong,
+    /// Not valid UTF-8.
+    InvalidUtf8,
+}
+
+impl LineReject {
+    /// The reject reason the DNS line readers use.
+    pub fn reason(self) -> &'static str {
+        match self {
+            LineReject::TooLong => "line too long",
+            LineReject::InvalidUtf8 => "invalid UTF-8",
+        }
+    }
+}
+
+/// A line [`Lines::next_line_or_reject`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line<'a> {
+    /// 1-based line number.
+    pub number: u64,
+    /// The text, without its line ending.
+    pub text: &'a str,
+    /// Whether it ended with `\n`: false for a last line cut short (or written without one).
+    pub terminated: bool,
+}
+
 /// Reads numbered text lines from a `BufRead`, reusing one buffer.
 #[derive(Debug)]
 pub struct Lines<R> {
@@ -69,6 +99,8 @@ pub struct Lines<R> {
     /// The current line, always valid UTF-8; kept as a `String` so a validated line is never validated twice.
     line: String,
     number: u64,
+    max_bytes: usize,
+    terminated: bool,
 }
 
 enum Raw {
@@ -78,11 +110,19 @@ enum Raw {
 }
 
 impl<R: BufRead> Lines<R> {
+    /// Lines capped at [`MAX_LINE_BYTES`].
     pub fn new(input: R) -> Self {
+        Self::with_max_bytes(input, MAX_LINE_BYTES)
+    }
+
+    /// Lines capped at `max_bytes` (line ending excluded), for formats whose records can be larger.
+    pub fn with_max_bytes(input: R, max_bytes: usize) -> Self {
         Self {
             input,
             line: String::with_capacity(512),
             number: 0,
+            max_bytes,
+            terminated: false,
         }
     }
 
@@ -99,47 +139,87 @@ impl<R: BufRead> Lines<R> {
         sink: &mut S,
         stats: &mut LineStats,
     ) -> io::Result<Option<(u64, &str)>> {
-        let mut bytes = std::mem::take(&mut self.line).into_bytes();
+        let before = self.number;
+        let mut rejected = |why: LineReject, location: String, message: String| {
+            stats.reject(sink, why.reason(), source, location, message);
+        };
+        let next = Self::next_valid(
+            &mut self.input,
+            &mut self.line,
+            &mut self.number,
+            &mut self.terminated,
+            self.max_bytes,
+            &mut rejected,
+        )?;
+        stats.lines += self.number - before;
+        Ok(next.map(|number| (number, self.line.as_str())))
+    }
+
+    /// The next line that is valid UTF-8 and not too long; lines that are not go to `rejected` (why, location
+    /// such as `line 4, byte 2`, message). `None` at the end of the input.
+    pub fn next_line_or_reject(
+        &mut self,
+        mut rejected: impl FnMut(LineReject, String, String),
+    ) -> io::Result<Option<Line<'_>>> {
+        let next = Self::next_valid(
+            &mut self.input,
+            &mut self.line,
+            &mut self.number,
+            &mut self.terminated,
+            self.max_bytes,
+            &mut rejected,
+        )?;
+        Ok(next.map(|number| Line {
+            number,
+            text: self.line.as_str(),
+            terminated: self.terminated,
+        }))
+    }
+
+    /// Reads lines into `line` until one is valid, returning its number. Takes the fields apart so callers can
+    /// hand out `&str` borrows of `line` while their reject callback borrows other things.
+    fn next_valid(
+        input: &mut R,
+        line: &mut String,
+        number: &mut u64,
+        terminated: &mut bool,
+        max_bytes: usize,
+        rejected: &mut impl FnMut(LineReject, String, String),
+    ) -> io::Result<Option<u64>> {
+        let mut bytes = std::mem::take(line).into_bytes();
         loop {
             bytes.clear();
-            let raw = self.read_raw(&mut bytes)?;
+            let raw = Self::read_raw(input, max_bytes, &mut bytes)?;
             match raw {
                 Raw::End => return Ok(None),
                 Raw::TooLong(len) => {
-                    self.number += 1;
-                    stats.lines += 1;
-                    stats.reject(
-                        sink,
-                        "line too long",
-                        source,
-                        format!("line {}", self.number),
-                        format!(
-                            "line of {len} bytes or more exceeds the limit of {MAX_LINE_BYTES}"
-                        ),
+                    *number += 1;
+                    rejected(
+                        LineReject::TooLong,
+                        format!("line {number}"),
+                        format!("line of {len} bytes or more exceeds the limit of {max_bytes}"),
                     );
                 }
                 Raw::Line => {
-                    self.number += 1;
-                    stats.lines += 1;
-                    if bytes.last() == Some(&b'\n') {
+                    *number += 1;
+                    *terminated = bytes.last() == Some(&b'\n');
+                    if *terminated {
                         bytes.pop();
                         if bytes.last() == Some(&b'\r') {
                             bytes.pop();
                         }
                     }
                     match String::from_utf8(bytes) {
-                        Ok(line) => {
-                            self.line = line;
-                            return Ok(Some((self.number, &self.line)));
+                        Ok(valid) => {
+                            *line = valid;
+                            return Ok(Some(*number));
                         }
                         Err(error) => {
                             let at = error.utf8_error().valid_up_to();
                             bytes = error.into_bytes();
-                            stats.reject(
-                                sink,
-                                "invalid UTF-8",
-                                source,
-                                format!("line {}, byte {}", self.number, at + 1),
+                            rejected(
+                                LineReject::InvalidUtf8,
+                                format!("line {number}, byte {}", at + 1),
                                 format!("line is not valid UTF-8 from byte {}", at + 1),
                             );
                         }
@@ -151,10 +231,10 @@ impl<R: BufRead> Lines<R> {
 
     /// Reads up to and including the next `\n` (or the end) into `bytes`, dropping the content of a line that
     /// grows beyond the cap.
-    fn read_raw(&mut self, bytes: &mut Vec<u8>) -> io::Result<Raw> {
+    fn read_raw(input: &mut R, max_bytes: usize, bytes: &mut Vec<u8>) -> io::Result<Raw> {
         let mut seen = 0usize;
         loop {
-            let available = match self.input.fill_buf() {
+            let available = match input.fill_buf() {
                 Ok(available) => available,
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
                 Err(error) => return Err(error),
@@ -168,19 +248,19 @@ impl<R: BufRead> Lines<R> {
             };
             seen = seen.saturating_add(taken);
             // The line ending (up to 2 bytes) does not count against the cap.
-            if seen <= MAX_LINE_BYTES + 2 {
+            if seen <= max_bytes + 2 {
                 bytes.extend_from_slice(&available[..taken]);
             } else {
                 bytes.clear();
             }
-            self.input.consume(taken);
+            input.consume(taken);
             if done {
                 break;
             }
         }
         Ok(if seen == 0 {
             Raw::End
-        } else if seen > MAX_LINE_BYTES + 2 {
+        } else if seen > max_bytes + 2 {
             Raw::TooLong(seen)
         } else {
             Raw::Line
@@ -288,5 +368,35 @@ mod tests {
         let (lines, stats, _) = read_all(&exact);
         assert_eq!(lines[0].1.len(), MAX_LINE_BYTES);
         assert_eq!(stats.rejects, 0);
+    }
+
+    #[test]
+    fn callback_cap_and_termination() {
+        let mut lines = Lines::with_max_bytes(&b"12345\n12345678\n\xff\nend"[..], 5);
+        let mut rejected = Vec::new();
+        let mut seen = Vec::new();
+        while let Some(line) = lines
+            .next_line_or_reject(|why, location, _| rejected.push((why, location)))
+            .unwrap()
+        {
+            seen.push((line.number, line.text.to_owned()));
+            seen.push((0, line.terminated.to_string()));
+        }
+        assert_eq!(
+            seen,
+            vec![
+                (1, "12345".to_owned()),
+                (0, "true".to_owned()),
+                (4, "end".to_owned()),
+                (0, "false".to_owned())
+            ]
+        );
+        assert_eq!(
+            rejected,
+            vec![
+                (LineReject::TooLong, "line 2".to_owned()),
+                (LineReject::InvalidUtf8, "line 3, byte 1".to_owned())
+            ]
+        );
     }
 }

@@ -9,7 +9,12 @@ pub mod fingerprint;
 
 use crate::report::Reject;
 
+pub mod masscan;
 pub mod nmap;
+mod payload;
+#[cfg(test)]
+mod testing;
+pub mod zgrab2;
 
 /// Transport protocol of a scanned port (the schema's `hostPortProtocol`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
