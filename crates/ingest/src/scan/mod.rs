@@ -5,6 +5,7 @@
 //! cookies, trackers, host pairs and certificates is the derivation's job (`derive`), which is the same for every
 //! scanner.
 
+pub mod derive;
 pub mod fingerprint;
 
 use crate::report::Reject;
@@ -107,6 +108,12 @@ pub struct HttpResponse {
     /// The page's `<meta name="generator">` content, when the scanner extracted it and the body is not available
     /// (nmap's `http-generator`).
     pub generator: Option<String>,
+    /// Tracker ids the scanner extracted from the page itself, as (`hostTracker` kind, value) (nmap's
+    /// `http-affiliate-id`).
+    pub trackers: Vec<(String, String)>,
+    /// URLs of scripts the site includes from other sites, when the scanner listed them instead of keeping the
+    /// body (nmap's `http-referer-checker`).
+    pub script_sources: Vec<String>,
 }
 
 /// An SSH host key as a scanner reports it.

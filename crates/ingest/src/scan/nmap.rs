@@ -12,7 +12,8 @@
 //!   service's fingerprint (`servicefp`) becomes a [`Banner`] with scan protocol `nmap-servicefp`, as written:
 //!   it holds what the service answered to nmap's probes, often the only record of it.
 //! * Port scripts: `banner`, `http-headers`, `http-server-header`, `http-title`, `http-generator`,
-//!   `http-cookie-flags` (feeding one [`HttpResponse`] per port), `ssl-cert` (the leaf certificate, PEM → DER),
+//!   `http-cookie-flags`, `http-affiliate-id` (tracker ids), `http-referer-checker` (scripts from other sites)
+//!   (feeding one [`HttpResponse`] per port), `ssl-cert` (the leaf certificate, PEM → DER),
 //!   `ssh-hostkey`. Other scripts, host scripts, OS detection and traces are skipped.
 //! * A report's time is the host's `endtime`, else its `starttime`, else the run's `start`.
 //!
@@ -447,6 +448,8 @@ enum ScriptKind {
     HttpServerHeader,
     HttpTitle,
     HttpGenerator,
+    HttpAffiliateId,
+    HttpRefererChecker,
     HttpCookieFlags,
     SslCert,
     SshHostKey,
@@ -460,6 +463,8 @@ impl ScriptKind {
             "http-server-header" => ScriptKind::HttpServerHeader,
             "http-title" => ScriptKind::HttpTitle,
             "http-generator" => ScriptKind::HttpGenerator,
+            "http-affiliate-id" => ScriptKind::HttpAffiliateId,
+            "http-referer-checker" => ScriptKind::HttpRefererChecker,
             "http-cookie-flags" => ScriptKind::HttpCookieFlags,
             "ssl-cert" => ScriptKind::SslCert,
             "ssh-hostkey" => ScriptKind::SshHostKey,
@@ -474,6 +479,8 @@ impl ScriptKind {
             ScriptKind::HttpServerHeader => "http-server-header",
             ScriptKind::HttpTitle => "http-title",
             ScriptKind::HttpGenerator => "http-generator",
+            ScriptKind::HttpAffiliateId => "http-affiliate-id",
+            ScriptKind::HttpRefererChecker => "http-referer-checker",
             ScriptKind::HttpCookieFlags => "http-cookie-flags",
             ScriptKind::SslCert => "ssl-cert",
             ScriptKind::SshHostKey => "ssh-hostkey",
@@ -1134,6 +1141,23 @@ impl<'a, S: ScanSink> Parser<'a, S> {
                     port.http_seen = true;
                 }
             }
+            ScriptKind::HttpAffiliateId => {
+                for (kind, value) in affiliate_ids(&output) {
+                    if port.http.trackers.len() < MAX_LIST && !port.http.trackers.contains(&(kind.clone(), value.clone())) {
+                        port.http.trackers.push((kind, value));
+                    }
+                    port.http_seen = true;
+                }
+            }
+            ScriptKind::HttpRefererChecker => {
+                // Lines of URLs after a "Spidering limited to" note; "Couldn't find any cross-domain scripts." otherwise.
+                for url in output.lines().map(str::trim).filter(|l| l.contains("://")) {
+                    if port.http.script_sources.len() < MAX_LIST {
+                        push_unique(&mut port.http.script_sources, url.to_owned());
+                    }
+                    port.http_seen = true;
+                }
+            }
             ScriptKind::HttpCookieFlags => {
                 for cookie in script.cookies {
                     if port.http.cookie_names.len() < MAX_LIST {
@@ -1483,6 +1507,25 @@ fn parse_http_headers(output: &str, response: &mut HttpResponse) -> bool {
         }
     }
     found
+}
+
+/// `http-affiliate-id`'s `Label: id` lines as `hostTracker` (kind, value), in the forms tigr's own page rules
+/// produce (AdSense publisher ids with their `ca-` prefix), so a scan and a crawl of the same page agree.
+fn affiliate_ids(output: &str) -> Vec<(String, String)> {
+    output
+        .lines()
+        .filter_map(|line| {
+            let (label, id) = line.trim().split_once(": ")?;
+            let id = id.trim();
+            let (kind, value) = match label.trim() {
+                "Google Analytics ID" => ("GoogleAnalyticsID", id.to_owned()),
+                "Google Adsense ID" => ("GoogleAdSenseID", format!("ca-{}", id.trim_start_matches("ca-"))),
+                "Amazon Associates ID" => ("AmazonAssociatesID", id.to_owned()),
+                _ => return None,
+            };
+            (!id.is_empty()).then(|| (kind.to_owned(), value))
+        })
+        .collect()
 }
 
 /// Title and redirect from `http-title`'s text, for nmap versions without its `title`/`redirect_url` elems.
