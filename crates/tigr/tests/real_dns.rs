@@ -12,9 +12,8 @@ use common::{Running, free_port, missing_programs, run, skip_without, wait_for};
 
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const ZONE: &str = "$ORIGIN tigr.test.
@@ -99,16 +98,6 @@ fn dig(port: u16, name: &str, rtype: &str, flags: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("running a command");
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 /// A running `tigr serve` on a data directory, asked by paths under the threat-intelligence root.
 struct Api {

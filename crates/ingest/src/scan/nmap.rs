@@ -14,7 +14,9 @@
 //! * Port scripts: `banner`, `http-headers`, `http-server-header`, `http-title`, `http-generator`,
 //!   `http-cookie-flags`, `http-affiliate-id` (tracker ids), `http-referer-checker` (scripts from other sites)
 //!   (feeding one [`HttpResponse`] per port), `ssl-cert` (the leaf certificate, PEM → DER),
-//!   `ssh-hostkey`. Other scripts, host scripts, OS detection and traces are skipped.
+//!   `ssh-hostkey`. Other scripts, host scripts, OS detection and traces are skipped. nmap's `http-headers`
+//!   prints the headers without the status line, so the status is only known when a line `HTTP/1.1 200 …` is
+//!   there; `http-server-header` adds a `Server` header only when `http-headers` gave none.
 //! * A report's time is the host's `endtime`, else its `starttime`, else the run's `start`.
 //!
 //! # Escapes undone
@@ -27,8 +29,10 @@
 //!
 //! # Streaming and limits
 //! One XML event at a time, one host at a time: memory stays flat on multi-GB files. A single tag or text run
-//! longer than [`MAX_EVENT_BYTES`] ends the run (`nmap: too large`); script element text longer than 1 MiB
-//! rejects that script; a host whose ports buffer more than 32 MiB has them emitted early.
+//! longer than [`MAX_EVENT_BYTES`], elements nested deeper than 64 or an element name longer than 64 bytes end
+//! the run (`nmap: too large`); script element text longer than 1 MiB rejects that script; a host whose ports
+//! buffer more than 32 MiB has them emitted early; at most 64 host names, cpes, cookie names and host keys are
+//! kept per host, service or port.
 //!
 //! # Errors
 //! Rejects go to the sink with short stable reasons (`nmap: …`) and a location such as
