@@ -150,9 +150,12 @@ pub struct ScanIngestArgs {
 }
 
 fn parse_module_port(s: &str) -> Result<(String, u16), String> {
-    let (module, port) =
-        s.split_once('=').ok_or_else(|| format!("expected MODULE=PORT, got {s:?}"))?;
-    let port = port.parse().map_err(|_| format!("{port:?} is not a port number"))?;
+    let (module, port) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected MODULE=PORT, got {s:?}"))?;
+    let port = port
+        .parse()
+        .map_err(|_| format!("{port:?} is not a port number"))?;
     Ok((module.to_owned(), port))
 }
 

@@ -7,9 +7,7 @@ pub mod run;
 pub mod scan;
 
 use anyhow::{Context, Result};
-use cli::{
-    Cli, Command, DnsIngestArgs, IngestCommand, ScanIngestArgs, SensorCommand, ServeArgs,
-};
+use cli::{Cli, Command, DnsIngestArgs, IngestCommand, ScanIngestArgs, SensorCommand, ServeArgs};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -75,11 +73,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             ingest_dns(data, dns::DnsFormat::Passivedns, &args)
         }
         Command::Sensor(SensorCommand::Dnstap(args)) => dnstap::sensor(data, &args),
-        Command::Ingest(IngestCommand::Nmap(args)) => ingest_scan(data, scan::ScanFormat::Nmap, &args),
+        Command::Ingest(IngestCommand::Nmap(args)) => {
+            ingest_scan(data, scan::ScanFormat::Nmap, &args)
+        }
         Command::Ingest(IngestCommand::Masscan(args)) => {
             ingest_scan(data, scan::ScanFormat::Masscan, &args)
         }
-        Command::Ingest(IngestCommand::Zgrab2 { common, module_ports }) => {
+        Command::Ingest(IngestCommand::Zgrab2 {
+            common,
+            module_ports,
+        }) => {
             let mut options = tigr_ingest::scan::zgrab2::Zgrab2Options::default();
             options.ports.extend(module_ports);
             ingest_scan(data, scan::ScanFormat::Zgrab2(options), &common)

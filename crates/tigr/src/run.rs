@@ -52,7 +52,11 @@ impl<T: Send + 'static> Writer<T> {
                 Ok((written, batches))
             })
             .expect("spawning the writer thread");
-        Self { sender: Some(sender), failed, handle: Some(handle) }
+        Self {
+            sender: Some(sender),
+            failed,
+            handle: Some(handle),
+        }
     }
 
     /// Queues a batch, waiting while the queue is full. Returns false once the writer has failed.
@@ -107,7 +111,10 @@ pub fn open_input(
     } else {
         Box::new(std::fs::File::open(path).with_context(|| format!("opening {name}"))?)
     };
-    let raw = StopOnFailure { inner: Counting::new(raw, bytes.clone()), failed: failed.clone() };
+    let raw = StopOnFailure {
+        inner: Counting::new(raw, bytes.clone()),
+        failed: failed.clone(),
+    };
     decompressed(raw).with_context(|| format!("reading {name}"))
 }
 
@@ -123,8 +130,10 @@ pub fn compression_note(compression: Compression) -> &'static str {
 /// A progress bar over the inputs' total size, drawn on standard error when `enabled` (indicatif draws only on a
 /// terminal anyway).
 pub fn progress_bar(paths: &[PathBuf], enabled: bool) -> ProgressBar {
-    let total: u64 =
-        paths.iter().filter_map(|p| std::fs::metadata(p).ok().map(|m| m.len())).sum();
+    let total: u64 = paths
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok().map(|m| m.len()))
+        .sum();
     let progress = if enabled {
         ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
     } else {

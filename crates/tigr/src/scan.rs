@@ -118,7 +118,8 @@ impl<F: FnMut(ScanBatch)> ScanSink for RunSink<F> {
         self.inner.port(report);
         if self.inner.report.accepted % 4096 == 0 {
             let secs = self.started.elapsed().as_secs_f64().max(1e-9);
-            self.progress.set_position(self.bytes.load(Ordering::Relaxed));
+            self.progress
+                .set_position(self.bytes.load(Ordering::Relaxed));
             self.progress.set_message(format!(
                 "{} ports, {} rejected, {:.0} ports/s",
                 self.inner.report.accepted,
@@ -169,8 +170,9 @@ pub fn ingest(
         let name = path.display().to_string();
         sink.inner.source.clone_from(&name);
         sink.last_address.clear();
-        let result = open_input(path, &name, &bytes, &failed)
-            .and_then(|(compression, input)| parse(format, input, &name, &mut sink).map(|()| compression));
+        let result = open_input(path, &name, &bytes, &failed).and_then(|(compression, input)| {
+            parse(format, input, &name, &mut sink).map(|()| compression)
+        });
         let file_report = std::mem::take(&mut sink.inner.report);
         progress.suspend(|| match &result {
             Ok(compression) => eprintln!(
@@ -197,7 +199,10 @@ pub fn ingest(
     progress.finish_and_clear();
     let (written, batches) = written?;
     if !io_failures.is_empty() {
-        report.warn(format!("inputs that stopped early: {}", io_failures.join("; ")));
+        report.warn(format!(
+            "inputs that stopped early: {}",
+            io_failures.join("; ")
+        ));
     }
     Ok(ScanSummary {
         bytes: bytes.load(Ordering::Relaxed),

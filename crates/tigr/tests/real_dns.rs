@@ -98,7 +98,6 @@ fn dig(port: u16, name: &str, rtype: &str, flags: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-
 /// A running `tigr serve` on a data directory, asked by paths under the threat-intelligence root.
 struct Api {
     served: common::Served,

@@ -77,7 +77,10 @@ impl<F: FnMut(ScanBatch)> ScanAggregator<F> {
         let mut hosts: Vec<HostSighting> = self
             .hosts
             .drain()
-            .map(|(id, seen)| HostSighting { id, seen: Some(seen) })
+            .map(|(id, seen)| HostSighting {
+                id,
+                seen: Some(seen),
+            })
             .collect();
         hosts.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         let batch = ScanBatch {
@@ -145,7 +148,11 @@ impl<F: FnMut(ScanBatch)> ScanAggregator<F> {
     fn derive(&mut self, r: &PortReport) {
         let host = normalize_host(&r.address);
         if host.parse::<std::net::IpAddr>().is_err() {
-            self.reject("scan: bad address", r, format!("{:?} is not an IP address", r.address));
+            self.reject(
+                "scan: bad address",
+                r,
+                format!("{:?} is not an IP address", r.address),
+            );
             return;
         }
         let time = r.time;
@@ -155,7 +162,9 @@ impl<F: FnMut(ScanBatch)> ScanAggregator<F> {
             match normalize_name(name, &mut normal) {
                 Ok(()) if !site_hosts.contains(&normal) => site_hosts.push(normal),
                 Ok(()) => {}
-                Err(e) => self.report.warn(format!("{}: host name skipped: {e}", r.address)),
+                Err(e) => self
+                    .report
+                    .warn(format!("{}: host name skipped: {e}", r.address)),
             }
         }
         for h in &site_hosts {
@@ -198,13 +207,23 @@ impl<F: FnMut(ScanBatch)> ScanAggregator<F> {
                         value: format!("{}:{}", key.key_type, key.fingerprint.to_ascii_lowercase()),
                         seen,
                     };
-                    Self::add(&mut self.held, &mut self.trackers, tracker.id(), tracker, |m, o| {
-                        m.seen.merge(&o.seen)
-                    });
+                    Self::add(
+                        &mut self.held,
+                        &mut self.trackers,
+                        tracker.id(),
+                        tracker,
+                        |m, o| m.seen.merge(&o.seen),
+                    );
                 }
             }
         }
-        Self::add(&mut self.held, &mut self.ports, port.id(), port, PortFinding::merge);
+        Self::add(
+            &mut self.held,
+            &mut self.ports,
+            port.id(),
+            port,
+            PortFinding::merge,
+        );
     }
 
     /// Components: what the rules detect, else the scanner's own product identification.
@@ -238,9 +257,13 @@ impl<F: FnMut(ScanBatch)> ScanAggregator<F> {
         }
         for (name, version, category, rule) in detections {
             let key = ComponentKey::new(host, &name, version.as_deref(), category.as_deref());
-            port.services.push(ServiceFinding { component: key, seen });
+            port.services.push(ServiceFinding {
+                component: key,
+                seen,
+            });
             for h in site_hosts {
-                let component = ComponentKey::new(h, &name, version.as_deref(), category.as_deref());
+                let component =
+                    ComponentKey::new(h, &name, version.as_deref(), category.as_deref());
                 let finding = ComponentFinding {
                     host: h.clone(),
                     component,
@@ -321,7 +344,11 @@ impl<F: FnMut(ScanBatch)> ScanAggregator<F> {
             .filter_map(|(_, value)| fingerprint::set_cookie(value))
             .map(|c| (c.name, c.domain.unwrap_or_else(|| page_host.clone())))
             .collect();
-        cookies.extend(http.cookie_names.iter().map(|n| (n.clone(), page_host.clone())));
+        cookies.extend(
+            http.cookie_names
+                .iter()
+                .map(|n| (n.clone(), page_host.clone())),
+        );
         for (name, domain) in cookies {
             for h in &owners {
                 let cookie = CookieFinding {
@@ -330,9 +357,13 @@ impl<F: FnMut(ScanBatch)> ScanAggregator<F> {
                     domain: domain.clone(),
                     seen,
                 };
-                Self::add(&mut self.held, &mut self.cookies, cookie.id(), cookie, |m, o| {
-                    m.seen.merge(&o.seen)
-                });
+                Self::add(
+                    &mut self.held,
+                    &mut self.cookies,
+                    cookie.id(),
+                    cookie,
+                    |m, o| m.seen.merge(&o.seen),
+                );
             }
         }
         let mut pairs: Vec<(String, String)> = Vec::new();
@@ -349,23 +380,44 @@ impl<F: FnMut(ScanBatch)> ScanAggregator<F> {
             pairs.push(("finalRedirect".into(), last));
         }
         let mut trackers = http.trackers.clone();
-        let mut links: Vec<(&str, String)> =
-            http.script_sources.iter().map(|url| ("script", url.clone())).collect();
+        let mut links: Vec<(&str, String)> = http
+            .script_sources
+            .iter()
+            .map(|url| ("script", url.clone()))
+            .collect();
         if let Some(body) = &http.body {
-            trackers.extend(fingerprint::trackers(body).into_iter().map(|t| (t.kind, t.value)));
-            links.extend(fingerprint::links(body).into_iter().map(|l| (l.kind.as_str(), l.url)));
+            trackers.extend(
+                fingerprint::trackers(body)
+                    .into_iter()
+                    .map(|t| (t.kind, t.value)),
+            );
+            links.extend(
+                fingerprint::links(body)
+                    .into_iter()
+                    .map(|l| (l.kind.as_str(), l.url)),
+            );
         }
         for (kind, value) in trackers {
             for h in &owners {
-                let finding =
-                    TrackerFinding { host: h.clone(), kind: kind.clone(), value: value.clone(), seen };
-                Self::add(&mut self.held, &mut self.trackers, finding.id(), finding, |m, o| {
-                    m.seen.merge(&o.seen)
-                });
+                let finding = TrackerFinding {
+                    host: h.clone(),
+                    kind: kind.clone(),
+                    value: value.clone(),
+                    seen,
+                };
+                Self::add(
+                    &mut self.held,
+                    &mut self.trackers,
+                    finding.id(),
+                    finding,
+                    |m, o| m.seen.merge(&o.seen),
+                );
             }
         }
         for (kind, url) in links {
-            let Some(child) = fingerprint::resolve_host(&base, &url) else { continue };
+            let Some(child) = fingerprint::resolve_host(&base, &url) else {
+                continue;
+            };
             let child = normalize_host(&child);
             // A page's references to itself say nothing about other infrastructure.
             if child != page_host {
@@ -374,8 +426,15 @@ impl<F: FnMut(ScanBatch)> ScanAggregator<F> {
         }
         for (kind, child) in pairs {
             self.saw_host(&child, seen.last);
-            let pair = PairFinding { parent: page_host.clone(), child, link_kind: kind, seen };
-            Self::add(&mut self.held, &mut self.pairs, pair.id(), pair, |m, o| m.seen.merge(&o.seen));
+            let pair = PairFinding {
+                parent: page_host.clone(),
+                child,
+                link_kind: kind,
+                seen,
+            };
+            Self::add(&mut self.held, &mut self.pairs, pair.id(), pair, |m, o| {
+                m.seen.merge(&o.seen)
+            });
         }
     }
 }
@@ -413,9 +472,15 @@ impl<F: FnMut(ScanBatch)> ScanSink for ScanAggregator<F> {
 /// The URL a scanner most likely requested when it does not say.
 fn default_url(r: &PortReport) -> String {
     let tls = !r.certificates.is_empty()
-        || r.service.as_ref().is_some_and(|s| s.tunnel.as_deref() == Some("ssl") || s.name == "https");
+        || r.service
+            .as_ref()
+            .is_some_and(|s| s.tunnel.as_deref() == Some("ssl") || s.name == "https");
     let scheme = if tls { "https" } else { "http" };
-    let host = if r.address.contains(':') { format!("[{}]", r.address) } else { r.address.clone() };
+    let host = if r.address.contains(':') {
+        format!("[{}]", r.address)
+    } else {
+        r.address.clone()
+    };
     match (scheme, r.port) {
         ("http", 80) | ("https", 443) => format!("{scheme}://{host}/"),
         _ => format!("{scheme}://{host}:{}/", r.port),
@@ -436,7 +501,9 @@ fn absolute(base: &str, target: &str) -> String {
 
 /// The category a CPE's part implies: `o` an operating system, `h` hardware.
 fn cpe_category(cpe: &str) -> Option<&'static str> {
-    let part = cpe.strip_prefix("cpe:/").or_else(|| cpe.strip_prefix("cpe:2.3:"))?;
+    let part = cpe
+        .strip_prefix("cpe:/")
+        .or_else(|| cpe.strip_prefix("cpe:2.3:"))?;
     match part.chars().next()? {
         'o' => Some("Operating System"),
         'h' => Some("Hardware"),

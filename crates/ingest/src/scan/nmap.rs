@@ -1147,7 +1147,9 @@ impl<'a, S: ScanSink> Parser<'a, S> {
             }
             ScriptKind::HttpAffiliateId => {
                 for (kind, value) in affiliate_ids(&output) {
-                    if port.http.trackers.len() < MAX_LIST && !port.http.trackers.contains(&(kind.clone(), value.clone())) {
+                    if port.http.trackers.len() < MAX_LIST
+                        && !port.http.trackers.contains(&(kind.clone(), value.clone()))
+                    {
                         port.http.trackers.push((kind, value));
                     }
                     port.http_seen = true;
@@ -1523,7 +1525,10 @@ fn affiliate_ids(output: &str) -> Vec<(String, String)> {
             let id = id.trim();
             let (kind, value) = match label.trim() {
                 "Google Analytics ID" => ("GoogleAnalyticsID", id.to_owned()),
-                "Google Adsense ID" => ("GoogleAdSenseID", format!("ca-{}", id.trim_start_matches("ca-"))),
+                "Google Adsense ID" => (
+                    "GoogleAdSenseID",
+                    format!("ca-{}", id.trim_start_matches("ca-")),
+                ),
                 "Amazon Associates ID" => ("AmazonAssociatesID", id.to_owned()),
                 _ => return None,
             };

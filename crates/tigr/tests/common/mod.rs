@@ -119,7 +119,11 @@ impl Running {
             if let Some(status) = self.child.try_wait().expect("wait") {
                 return status;
             }
-            assert!(Instant::now() < deadline, "{} did not stop on SIGTERM", self.name);
+            assert!(
+                Instant::now() < deadline,
+                "{} did not stop on SIGTERM",
+                self.name
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -144,7 +148,10 @@ pub fn free_port() -> u16 {
 }
 
 /// Which of `programs` are not on the PATH, plus `root` if the test needs root and is not.
-pub fn missing_programs(programs: &[&'static str], needs_root: Option<&'static str>) -> Vec<&'static str> {
+pub fn missing_programs(
+    programs: &[&'static str],
+    needs_root: Option<&'static str>,
+) -> Vec<&'static str> {
     let mut missing: Vec<&str> = programs
         .iter()
         .copied()
@@ -156,7 +163,10 @@ pub fn missing_programs(programs: &[&'static str], needs_root: Option<&'static s
                 .is_ok_and(|s| s.success())
         })
         .collect();
-    let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"));
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0"));
     if let (Some(why), false) = (needs_root, root) {
         missing.push(why);
     }
