@@ -116,7 +116,7 @@ impl<F: FnMut(ScanBatch)> ScanSink for RunSink<F> {
             self.last_address.clone_from(&report.address);
         }
         self.inner.port(report);
-        if self.inner.report.accepted % 4096 == 0 {
+        if self.inner.report.accepted.is_multiple_of(4096) {
             let secs = self.started.elapsed().as_secs_f64().max(1e-9);
             self.progress
                 .set_position(self.bytes.load(Ordering::Relaxed));

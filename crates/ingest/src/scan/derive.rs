@@ -241,18 +241,24 @@ impl<F: FnMut(ScanBatch)> ScanAggregator<F> {
             .into_iter()
             .map(|d| (d.name, d.version, Some(d.category), d.rule))
             .collect();
-        if let Some(service) = &r.service {
-            if let Some(product) = &service.product {
-                let known = detections.iter().any(|d| d.0.eq_ignore_ascii_case(product));
-                if !known {
-                    let category = service.cpes.iter().find_map(|cpe| cpe_category(cpe));
-                    detections.push((
-                        product.clone(),
-                        service.version.clone(),
-                        category.map(str::to_owned),
-                        "scanner-service".to_owned(),
-                    ));
-                }
+        // The scanner's own identification, when no rule knows its product (a rule on the service alone would
+        // have fired; its name may differ from the scanner's, e.g. `Apache httpd` is `Apache HTTP Server`).
+        if let Some((service, product)) = r
+            .service
+            .as_ref()
+            .and_then(|s| Some((s, s.product.as_ref()?)))
+        {
+            let mut service_only =
+                PortReport::new(&r.address, r.port, r.transport, r.state, r.time);
+            service_only.service = Some(service.clone());
+            if self.rules.detect(&service_only).is_empty() {
+                let category = service.cpes.iter().find_map(|cpe| cpe_category(cpe));
+                detections.push((
+                    product.clone(),
+                    service.version.clone(),
+                    category.map(str::to_owned),
+                    "scanner-service".to_owned(),
+                ));
             }
         }
         for (name, version, category, rule) in detections {
@@ -366,18 +372,20 @@ impl<F: FnMut(ScanBatch)> ScanAggregator<F> {
                 );
             }
         }
-        let mut pairs: Vec<(String, String)> = Vec::new();
-        let mut from = base.clone();
-        let mut last_target = None;
+        // (kind, parent, child): each hop of a redirect chain from the host it left, and the page to where the chain
+        // ended; a redirect to the same host (http → https) is kept, as Graph keeps it.
+        let mut pairs: Vec<(String, String, String)> = Vec::new();
+        let (mut from, mut from_host) = (base.clone(), page_host.clone());
         for target in &http.redirects {
             if let Some(child) = fingerprint::resolve_host(&from, target) {
-                pairs.push(("redirect".into(), normalize_host(&child)));
-                last_target = Some(normalize_host(&child));
+                let child = normalize_host(&child);
+                pairs.push(("redirect".into(), from_host, child.clone()));
                 from = absolute(&from, target);
+                from_host = child;
             }
         }
-        if let Some(last) = last_target {
-            pairs.push(("finalRedirect".into(), last));
+        if !http.redirects.is_empty() {
+            pairs.push(("finalRedirect".into(), page_host.clone(), from_host));
         }
         let mut trackers = http.trackers.clone();
         let mut links: Vec<(&str, String)> = http
@@ -421,13 +429,13 @@ impl<F: FnMut(ScanBatch)> ScanAggregator<F> {
             let child = normalize_host(&child);
             // A page's references to itself say nothing about other infrastructure.
             if child != page_host {
-                pairs.push((kind.to_owned(), child));
+                pairs.push((kind.to_owned(), page_host.clone(), child));
             }
         }
-        for (kind, child) in pairs {
+        for (kind, parent, child) in pairs {
             self.saw_host(&child, seen.last);
             let pair = PairFinding {
-                parent: page_host.clone(),
+                parent,
                 child,
                 link_kind: kind,
                 seen,
@@ -508,5 +516,285 @@ fn cpe_category(cpe: &str) -> Option<&'static str> {
         'o' => Some("Operating System"),
         'h' => Some("Hardware"),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::testing::pem_certificates;
+    use crate::scan::{Banner, Service, Transport};
+    use base64::Engine;
+    use std::collections::BTreeSet;
+
+    const T0: i64 = 1_700_000_000_000_000;
+
+    fn derive(reports: Vec<PortReport>, scanned: Vec<HostScanned>) -> (ScanBatch, Report) {
+        let mut batches = Vec::new();
+        let mut agg = ScanAggregator::new(1_000_000, |b| batches.push(b));
+        agg.source = "test".into();
+        for r in reports {
+            agg.port(r);
+        }
+        for s in scanned {
+            agg.host_scanned(s);
+        }
+        agg.flush();
+        let report = std::mem::take(&mut agg.report);
+        drop(agg);
+        assert!(batches.len() <= 1);
+        (batches.pop().unwrap_or_default(), report)
+    }
+
+    fn certificate() -> Vec<u8> {
+        let b64 = pem_certificates(&first_pem_vector()).remove(0);
+        base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap()
+    }
+
+    fn first_pem_vector() -> String {
+        let dir = format!("{}/tests/data/x509", env!("CARGO_MANIFEST_DIR"));
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".pem") && !pem_certificates(n).is_empty())
+            .collect();
+        names.sort();
+        names.remove(0)
+    }
+
+    fn web_port() -> PortReport {
+        let mut r = PortReport::new("192.0.2.7", 443, Transport::Tcp, PortState::Open, T0);
+        r.names = vec!["Shop.Example.".into()];
+        r.service = Some(Service {
+            name: "http".into(),
+            product: Some("nginx".into()),
+            version: Some("1.24.0".into()),
+            tunnel: Some("ssl".into()),
+            ..Service::default()
+        });
+        r.http.push(HttpResponse {
+            url: Some("https://shop.example/".into()),
+            status: Some(200),
+            headers: vec![
+                ("Server".into(), "nginx/1.24.0".into()),
+                ("Set-Cookie".into(), "sid=1; Path=/; HttpOnly".into()),
+                (
+                    "Set-Cookie".into(),
+                    "pref=2; Domain=.Example; Path=/".into(),
+                ),
+            ],
+            body: Some(
+                r#"<script src="https://cdn.example.net/app.js"></script>
+                   <script src="/local.js"></script>
+                   <script>gtag('config', 'UA-1234567-1');</script>
+                   <a href="https://shop.example/cart">cart</a>"#
+                    .into(),
+            ),
+            redirects: vec!["https://www.shop.example/".into(), "/home".into()],
+            ..HttpResponse::default()
+        });
+        r.certificates.push(certificate());
+        r
+    }
+
+    #[test]
+    fn a_web_port_becomes_every_resource() {
+        let (batch, report) = derive(vec![web_port()], vec![]);
+        assert_eq!(report.rejected(), 0, "{:?}", report.samples);
+        let hosts: BTreeSet<&str> = batch.hosts.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(
+            hosts,
+            [
+                "192.0.2.7",
+                "cdn.example.net",
+                "shop.example",
+                "www.shop.example"
+            ]
+            .into()
+        );
+        let [port] = &batch.ports[..] else {
+            panic!("{:?}", batch.ports)
+        };
+        assert_eq!(
+            (port.host.as_str(), port.port, port.status.as_str()),
+            ("192.0.2.7", 443, "open")
+        );
+        assert_eq!(port.open, Some(Seen::at(T0)));
+        let cert_id = &batch.certificates[0].entity.id;
+        assert_eq!(port.certificate.as_ref().map(|c| &c.1), Some(cert_id));
+        assert_eq!(
+            port.services
+                .iter()
+                .map(|s| s.component.name.as_str())
+                .collect::<Vec<_>>(),
+            ["nginx", "Google Analytics"]
+        );
+        // Site findings belong to the address and to the names the scanner tied to it.
+        let components: BTreeSet<(&str, &str)> = batch
+            .components
+            .iter()
+            .map(|c| (c.host.as_str(), c.component.name.as_str()))
+            .collect();
+        assert_eq!(
+            components,
+            [
+                ("192.0.2.7", "Google Analytics"),
+                ("192.0.2.7", "nginx"),
+                ("shop.example", "Google Analytics"),
+                ("shop.example", "nginx"),
+            ]
+            .into()
+        );
+        let cookies: BTreeSet<(&str, &str, &str)> = batch
+            .cookies
+            .iter()
+            .map(|c| (c.host.as_str(), c.name.as_str(), c.domain.as_str()))
+            .collect();
+        assert_eq!(
+            cookies,
+            [
+                ("192.0.2.7", "pref", "example"),
+                ("192.0.2.7", "sid", "shop.example"),
+                ("shop.example", "pref", "example"),
+                ("shop.example", "sid", "shop.example"),
+            ]
+            .into()
+        );
+        let trackers: BTreeSet<(&str, &str)> = batch
+            .trackers
+            .iter()
+            .map(|t| (t.kind.as_str(), t.value.as_str()))
+            .collect();
+        assert_eq!(trackers, [("GoogleAnalyticsID", "UA-1234567-1")].into());
+        let pairs: BTreeSet<(&str, &str, &str)> = batch
+            .pairs
+            .iter()
+            .map(|p| (p.link_kind.as_str(), p.parent.as_str(), p.child.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("finalRedirect", "shop.example", "www.shop.example"),
+                ("redirect", "shop.example", "www.shop.example"),
+                ("redirect", "www.shop.example", "www.shop.example"),
+                ("script", "shop.example", "cdn.example.net"),
+            ]
+            .into()
+        );
+        let hc: BTreeSet<(&str, Vec<u16>)> = batch
+            .host_certificates
+            .iter()
+            .map(|h| (h.host.as_str(), h.ports.iter().map(|p| p.0).collect()))
+            .collect();
+        assert_eq!(
+            hc,
+            [("192.0.2.7", vec![443]), ("shop.example", vec![443])].into()
+        );
+    }
+
+    #[test]
+    fn repeated_reports_merge_and_closed_ports_carry_no_findings() {
+        let mut later = web_port();
+        later.time = T0 + 1_000_000;
+        let mut closed = PortReport::new("192.0.2.7", 22, Transport::Tcp, PortState::Closed, T0);
+        closed.banners.push(Banner {
+            scan_protocol: "banner".into(),
+            text: "ignored".into(),
+        });
+        let (batch, _) = derive(vec![web_port(), later, closed], vec![]);
+        let open = batch.ports.iter().find(|p| p.port == 443).unwrap();
+        assert_eq!(open.open.map(|s| s.times), Some(2));
+        let shut = batch.ports.iter().find(|p| p.port == 22).unwrap();
+        assert_eq!((shut.open, shut.banners.len()), (None, 0));
+        let cookie = batch.cookies.iter().find(|c| c.name == "sid").unwrap();
+        assert_eq!((cookie.seen.first, cookie.seen.last), (T0, T0 + 1_000_000));
+    }
+
+    #[test]
+    fn unknown_products_fall_back_to_the_scanners_identification() {
+        let mut r = PortReport::new("2001:DB8::1", 9999, Transport::Udp, PortState::Open, T0);
+        r.service = Some(Service {
+            name: "acme".into(),
+            product: Some("Acme Widget OS".into()),
+            version: Some("3.1".into()),
+            cpes: vec!["cpe:/o:acme:widget_os:3.1".into()],
+            ..Service::default()
+        });
+        let (batch, _) = derive(vec![r], vec![]);
+        let [c] = &batch.components[..] else {
+            panic!("{:?}", batch.components)
+        };
+        assert_eq!(c.host, "2001:db8::1");
+        assert_eq!(
+            (
+                c.component.name.as_str(),
+                c.component.version.as_deref(),
+                c.component.category.as_deref()
+            ),
+            ("Acme Widget OS", Some("3.1"), Some("Operating System"))
+        );
+        assert_eq!(c.rule, "scanner-service");
+        assert_eq!(batch.ports[0].protocol, "udp");
+    }
+
+    #[test]
+    fn bad_inputs_are_counted_rejects() {
+        let bad_address = PortReport::new("not-an-ip", 80, Transport::Tcp, PortState::Open, T0);
+        let mut bad_cert = PortReport::new("192.0.2.8", 443, Transport::Tcp, PortState::Open, T0);
+        bad_cert.certificates.push(b"\x30\x03\x02\x01".to_vec());
+        let (batch, report) = derive(vec![bad_address, bad_cert], vec![]);
+        assert_eq!(report.rejects["scan: bad address"], 1);
+        assert_eq!(report.rejects["scan: bad certificate"], 1);
+        let sample = report
+            .samples
+            .iter()
+            .find(|s| s.message.starts_with("certificate 0"))
+            .unwrap();
+        assert_eq!(sample.source, "test");
+        assert_eq!(sample.location, "192.0.2.8 port 443/tcp");
+        // The port itself survives its bad certificate.
+        assert_eq!(batch.ports.len(), 1);
+        assert!(batch.certificates.is_empty());
+    }
+
+    #[test]
+    fn coverage_and_bounded_batches() {
+        let scanned = HostScanned {
+            address: "192.0.2.9".into(),
+            time: T0,
+            transport: Transport::Tcp,
+            ports: vec![(1, 1024)],
+            unlisted: Some(PortState::Filtered),
+        };
+        let (batch, _) = derive(
+            vec![],
+            vec![
+                scanned.clone(),
+                HostScanned {
+                    unlisted: None,
+                    ..scanned
+                },
+            ],
+        );
+        let statuses: Vec<&str> = batch.coverage.iter().map(|c| c.status.as_str()).collect();
+        assert_eq!(statuses, ["filtered", "closed"]);
+
+        let mut batches = Vec::new();
+        let mut agg = ScanAggregator::new(3, |b| batches.push(b));
+        for port in 1..=10 {
+            agg.port(PortReport::new(
+                "192.0.2.1",
+                port,
+                Transport::Tcp,
+                PortState::Open,
+                T0,
+            ));
+        }
+        agg.flush();
+        drop(agg);
+        assert!(batches.len() >= 3, "{} batches", batches.len());
+        assert_eq!(batches.iter().map(|b| b.ports.len()).sum::<usize>(), 10);
     }
 }
