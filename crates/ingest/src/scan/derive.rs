@@ -172,13 +172,19 @@ impl<F: FnMut(ScanBatch)> ScanAggregator<F> {
         }
         let open = r.state == PortState::Open;
         let seen = Seen::at(time);
+        // A banner record of a port reported separately dates the port's sighting without counting as one.
+        let sighting = if r.supplementary {
+            Seen { times: 0, ..seen }
+        } else {
+            seen
+        };
         let mut port = PortFinding {
             host: host.clone(),
             port: r.port,
             protocol: r.transport.as_str().to_owned(),
             status: r.state.as_str().to_owned(),
             last_scan: time,
-            open: open.then_some(seen),
+            open: open.then_some(sighting),
             banners: Vec::new(),
             services: Vec::new(),
             certificate: None,
@@ -710,6 +716,36 @@ mod tests {
         assert_eq!((shut.open, shut.banners.len()), (None, 0));
         let cookie = batch.cookies.iter().find(|c| c.name == "sid").unwrap();
         assert_eq!((cookie.seen.first, cookie.seen.last), (T0, T0 + 1_000_000));
+    }
+
+    #[test]
+    fn banner_records_of_a_reported_port_are_not_extra_sightings() {
+        let status = PortReport::new("192.0.2.5", 22, Transport::Tcp, PortState::Open, T0);
+        let mut banner = PortReport::new(
+            "192.0.2.5",
+            22,
+            Transport::Tcp,
+            PortState::Open,
+            T0 + 2_000_000,
+        );
+        banner.supplementary = true;
+        banner.banners.push(Banner {
+            scan_protocol: "ssh".into(),
+            text: "SSH-2.0-x".into(),
+        });
+        let (batch, _) = derive(vec![status, banner], vec![]);
+        let [port] = &batch.ports[..] else {
+            panic!("{:?}", batch.ports)
+        };
+        assert_eq!(
+            port.open,
+            Some(Seen {
+                first: T0,
+                last: T0 + 2_000_000,
+                times: 1
+            })
+        );
+        assert_eq!(port.banners[0].seen.times, 1);
     }
 
     #[test]

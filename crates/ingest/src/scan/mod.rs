@@ -154,6 +154,10 @@ pub struct PortReport {
     pub certificates: Vec<Vec<u8>>,
     /// SSH host keys.
     pub ssh_host_keys: Vec<SshHostKey>,
+    /// The report only adds findings (a banner, a certificate) to a sighting of the port reported on its own
+    /// (masscan writes a port's status and each of its banners as separate records): it is not a sighting itself,
+    /// so it does not add to the port's `timesObserved`.
+    pub supplementary: bool,
 }
 
 impl PortReport {
@@ -177,6 +181,7 @@ impl PortReport {
             http: Vec::new(),
             certificates: Vec::new(),
             ssh_host_keys: Vec::new(),
+            supplementary: false,
         }
     }
 }
