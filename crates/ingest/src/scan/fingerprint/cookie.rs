@@ -5,8 +5,8 @@
 pub struct SetCookie {
     /// The cookie name, as sent (names are case-sensitive).
     pub name: String,
-    /// The `Domain` attribute, lower-case and without its leading dot; `None` when absent or empty (the cookie
-    /// then belongs to the host that sent it).
+    /// The `Domain` attribute, lower-case and without leading dots; `None` when absent or empty (the cookie then
+    /// belongs to the host that sent it).
     pub domain: Option<String>,
 }
 
@@ -28,7 +28,8 @@ pub fn set_cookie(header_value: &str) -> Option<SetCookie> {
             continue;
         }
         let value = value.trim_matches(is_space);
-        let value = value.strip_prefix('.').unwrap_or(value);
+        // RFC 6265 drops one leading dot; a domain that still starts with one matches no host, so drop them all.
+        let value = value.trim_start_matches('.');
         // An empty Domain is ignored as the RFC says, so an earlier one stands.
         if !value.is_empty() {
             domain = Some(value.to_ascii_lowercase());
@@ -75,6 +76,10 @@ mod tests {
                 Some(("id", Some("a.example"))),
             ),
             ("id=1; Domain=.", Some(("id", None))),
+            (
+                "id=1; Domain=..example.com",
+                Some(("id", Some("example.com"))),
+            ),
             ("id=1; Domain", Some(("id", None))),
             ("id=1; MyDomain=x.example", Some(("id", None))),
             ("  spaced name  = v", Some(("spaced name", None))),

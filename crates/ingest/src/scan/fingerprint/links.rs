@@ -5,7 +5,7 @@
 //! (`document.write('<a href=…>')`) are not links, as in a browser, while `<noscript>` content is read. `<base
 //! href>` is not applied: callers resolve against the URL the page was fetched from.
 
-use super::html::{Tag, decode_entities, tags};
+use super::html::{Tag, tags};
 use foldhash::HashSet;
 
 /// Why a page refers to a URL; the `hostPair` `linkKind`.
@@ -156,10 +156,9 @@ const HOST_SCHEMES: [&str; 5] = ["http", "https", "ws", "wss", "ftp"];
 /// Relative links (`/a`, `a.html`, `?q`) point at the base's host; protocol-relative ones (`//cdn.example/x`) at
 /// their own. `None` for links that name no host: fragments (`#top`), empty links, and schemes other than http(s),
 /// ws(s) and ftp (`javascript:`, `data:`, `mailto:`, `tel:`); also when a relative link's base is not absolute, or
-/// the host is empty or holds characters no host can have. Character references are decoded first (`&amp;`), for
-/// callers that pass raw attribute text.
+/// the host is empty or holds characters no host can have. `link` is a URL as [`links`] gives it or as an HTTP
+/// `Location` header holds it (HTML character references already decoded).
 pub fn resolve_host(base_url: &str, link: &str) -> Option<String> {
-    let link = decode_entities(link);
     let link = link.trim_matches(is_url_space);
     if link.is_empty() || link.starts_with('#') {
         return None;
@@ -298,6 +297,10 @@ mod tests {
             &[(Anchor, "/dup"), (Image, "/dup")],
         );
         check("<a href=/x", &[]);
+        check(
+            "<base href='https://elsewhere.example/'><a href=x>",
+            &[(Anchor, "x")],
+        );
     }
 
     #[test]

@@ -571,3 +571,76 @@ fn rule_file_errors_name_rule_and_field() {
     .unwrap();
     assert_eq!(ok.len(), 1);
 }
+
+/// A small rule file of one's own, as a deployment might load.
+const CUSTOM: &str = r#"{"rules": [
+    {"id": "acme-ftp", "name": "Acme FTP", "category": "FTP Server",
+     "banner": ["^220 Acme FTP (?<version>[\\d.]+)"], "banner_protocols": ["ftp"]},
+    {"id": "acme-web", "name": "Acme Web", "category": "Server",
+     "headers": {"X-Acme": "^v(?<version>\\d+)$"}, "cookies": ["AcmeSession"], "cookie_patterns": ["^acme_\\d+$"]}
+]}"#;
+
+#[test]
+fn banner_protocols_limit_banner_patterns() {
+    let rules = ComponentRules::parse(CUSTOM).unwrap();
+    let banner = |scan_protocol: &str| {
+        let mut port = PortReport::new("192.0.2.1", 21, Transport::Tcp, PortState::Open, 0);
+        port.banners.push(Banner {
+            scan_protocol: scan_protocol.to_owned(),
+            text: "220 Acme FTP 2.1 ready".to_owned(),
+        });
+        names(&rules.detect(&port))
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.map(str::to_owned)))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        banner("FTP"),
+        [("Acme FTP".to_owned(), Some("2.1".to_owned()))]
+    );
+    assert_eq!(banner("banner"), []);
+}
+
+#[test]
+fn header_names_and_cookie_names_match_in_any_case() {
+    let rules = ComponentRules::parse(CUSTOM).unwrap();
+    let found = rules.detect(&http(&[("x-ACME", "v3")], None));
+    assert_eq!(names(&found), [("Acme Web", Some("3"))]);
+    assert_eq!(found[0].rule, "acme-web");
+    assert_eq!(found[0].category, "Server");
+    let mut port = http(&[("Set-Cookie", "acmesession=1")], None);
+    assert_eq!(names(&rules.detect(&port)), [("Acme Web", None)]);
+    port.http[0].headers.clear();
+    port.http[0].cookie_names = vec!["acme_42".to_owned()];
+    assert_eq!(names(&rules.detect(&port)), [("Acme Web", None)]);
+    port.http[0].cookie_names = vec!["acme_x".to_owned(), "AcmeSessionX".to_owned()];
+    assert_eq!(names(&rules.detect(&port)), []);
+}
+
+#[test]
+fn scanner_extracted_title_and_generator_count_without_a_body() {
+    let rules = ComponentRules::builtin();
+    let mut port = PortReport::new("192.0.2.1", 80, Transport::Tcp, PortState::Open, 0);
+    port.http.push(HttpResponse {
+        title: Some("  Sign in ·\n GitLab ".to_owned()),
+        generator: Some("Drupal 7 (http://drupal.org)".to_owned()),
+        ..HttpResponse::default()
+    });
+    assert_eq!(
+        names(&rules.detect(&port)),
+        [("Drupal", Some("7")), ("GitLab", None)]
+    );
+}
+
+#[test]
+fn nmap_version_ranges_are_not_versions() {
+    let rules = ComponentRules::builtin();
+    let mut port = PortReport::new("192.0.2.1", 5432, Transport::Tcp, PortState::Open, 0);
+    port.service = Some(Service {
+        name: "postgresql".to_owned(),
+        product: Some("PostgreSQL DB".to_owned()),
+        version: Some("9.6.0 or later".to_owned()),
+        ..Service::default()
+    });
+    assert_eq!(names(&rules.detect(&port)), [("PostgreSQL", None)]);
+}
