@@ -438,6 +438,14 @@ fn other_inputs() {
     assert!(rejects[0].contains("@ line 4:"), "{rejects:?}");
     let (_, rejects, _) = check(b"\n\n{\"ip\": 1}\n");
     assert!(rejects[0].contains("@ line 3:"), "{rejects:?}");
+    // Blanks that start the first line stay part of it, however the input is buffered (a fuzzing find).
+    let (_, rejects, _) = check(b"\r\r\r\r\r\rx\xff\n");
+    assert_eq!(
+        rejects,
+        lines(&["masscan: invalid UTF-8 @ line 1, byte 8: line is not valid UTF-8 from byte 8"])
+    );
+    let (_, _, stats) = check(b"\n  ");
+    assert_eq!((stats.form, stats.lines, stats.skipped), (None, 2, 2));
 }
 
 #[test]
