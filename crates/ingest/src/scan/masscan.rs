@@ -23,7 +23,7 @@
 //!
 //! Timestamps are epoch seconds, written as strings in JSON (numbers are accepted too). Banners are unescaped as
 //! masscan escaped them: `\xHH` in list, grepable and XML output, `\u00HH` in JSON; the bytes are then read as UTF-8,
-//! or one character per byte when they are not UTF-8. Per service:
+//! and a byte that is not part of valid UTF-8 becomes the character of the same number (Latin-1). Per service:
 //! * `X509`, `X509CA`: a base64 DER certificate → [`PortReport::certificates`] (no banner). masscan writes the leaf
 //!   and the CA certificates as separate records in no reliable order, so merged reports of a port do not
 //!   necessarily list the leaf first. A certificate cut short (list and XML output cut banners at 8192 bytes) is
@@ -318,7 +318,12 @@ impl<S: ScanSink> Reader<'_, S> {
                 return Ok(());
             };
             self.stats.lines += 1;
-            if self.stats.form == Some(MasscanForm::List) && line.text.starts_with("masscan/") {
+            // Only the first line can be the binary form's header: every line before it was blank.
+            let first = self.stats.skipped + 1 == self.stats.lines && self.stats.rejects == 0;
+            if first
+                && self.stats.form == Some(MasscanForm::List)
+                && line.text.starts_with("masscan/")
+            {
                 self.stats.form = Some(MasscanForm::Binary);
                 self.reject(
                     "masscan: binary output",
