@@ -52,6 +52,25 @@ pub struct Problem {
     pub message: String,
 }
 
+/// Where a value sits in the input, formatted only when something is wrong there (formatting the path of every
+/// property up front was the largest cost of validating).
+#[derive(Clone, Copy)]
+enum Here<'a> {
+    Root(&'a str),
+    Key(&'a Here<'a>, &'a str),
+    Index(&'a Here<'a>, usize),
+}
+
+impl std::fmt::Display for Here<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Here::Root(path) => f.write_str(path),
+            Here::Key(parent, key) => write!(f, "{parent}/{key}"),
+            Here::Index(parent, i) => write!(f, "{parent}/{i}"),
+        }
+    }
+}
+
 fn problem(path: &str, message: impl Into<String>) -> Problem {
     Problem {
         path: if path.is_empty() {
@@ -166,33 +185,35 @@ pub fn validate_entity(
         if key == "id" || key.contains('@') {
             continue; // annotations (`@odata.type`, `@odata.context`, `prop@odata.nextLink`) carry no data
         }
-        let here = format!("{path}/{key}");
+        let root = Here::Root(path);
+        let at = Here::Key(&root, key);
+        let here = || at.to_string();
         if let Some(prop) = ty.prop(key) {
-            let canonical = validate_value(
+            let canonical = validate_at(
                 val,
                 prop.ty,
                 prop.collection,
                 prop.nullable,
-                &here,
+                at,
                 &mut entity.warnings,
             )?;
             entity.props.insert(key.clone(), canonical);
         } else if let Some(nav) = ty.nav(key) {
             let target = entity_type(nav.target)
-                .ok_or_else(|| problem(&here, "navigation target missing from schema"))?;
+                .ok_or_else(|| problem(&here(), "navigation target missing from schema"))?;
             match (nav.collection, val) {
                 (_, Value::Null) => {}
                 (true, Value::Array(items)) => entity.children.push((nav.name, items.clone())),
                 (true, other) => {
                     return Err(problem(
-                        &here,
+                        &here(),
                         format!("{key} must be an array, found {}", kind_of(other)),
                     ));
                 }
                 (false, Value::Object(o)) => {
-                    let target_ty = concrete_type(o, Some(target), &here)?;
+                    let target_ty = concrete_type(o, Some(target), &here())?;
                     let Some(Value::String(tid)) = o.get("id") else {
-                        return Err(problem(&here, format!("{key} needs an \"id\"")));
+                        return Err(problem(&here(), format!("{key} needs an \"id\"")));
                     };
                     let has_more = o.keys().any(|k| k != "id" && !k.starts_with('@'));
                     entity.refs.push(Ref {
@@ -204,14 +225,14 @@ pub fn validate_entity(
                 }
                 (false, other) => {
                     return Err(problem(
-                        &here,
+                        &here(),
                         format!("{key} must be an object, found {}", kind_of(other)),
                     ));
                 }
             }
         } else {
             entity.warnings.push(format!(
-                "{here}: unknown property {key:?} of {} ignored",
+                "{at}: unknown property {key:?} of {} ignored",
                 ty.name
             ));
         }
@@ -239,26 +260,35 @@ pub fn validate_value(
     path: &str,
     warnings: &mut Vec<String>,
 ) -> Result<Value, Problem> {
+    validate_at(val, ty, collection, nullable, Here::Root(path), warnings)
+}
+
+fn validate_at(
+    val: &Value,
+    ty: Ty,
+    collection: bool,
+    nullable: bool,
+    at: Here<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<Value, Problem> {
     if val.is_null() {
         return if nullable || collection {
             Ok(Value::Null)
         } else {
-            Err(problem(path, "must not be null"))
+            Err(problem(&at.to_string(), "must not be null"))
         };
     }
     if collection {
         let Value::Array(items) = val else {
             return Err(problem(
-                path,
+                &at.to_string(),
                 format!("expected an array, found {}", kind_of(val)),
             ));
         };
         return items
             .iter()
             .enumerate()
-            .map(|(i, item)| {
-                validate_value(item, ty, false, false, &format!("{path}/{i}"), warnings)
-            })
+            .map(|(i, item)| validate_at(item, ty, false, false, Here::Index(&at, i), warnings))
             .collect::<Result<Vec<_>, _>>()
             .map(Value::Array);
     }
@@ -266,35 +296,35 @@ pub fn validate_value(
         Ty::String => match val {
             Value::String(_) => Ok(val.clone()),
             other => Err(problem(
-                path,
+                &at.to_string(),
                 format!("expected a string, found {}", kind_of(other)),
             )),
         },
         Ty::Boolean => match val {
             Value::Bool(_) => Ok(val.clone()),
             other => Err(problem(
-                path,
+                &at.to_string(),
                 format!("expected true or false, found {}", kind_of(other)),
             )),
         },
         Ty::Int32 => match val.as_i64().and_then(|n| i32::try_from(n).ok()) {
             Some(n) => Ok(Value::from(n)),
             None => Err(problem(
-                path,
+                &at.to_string(),
                 format!("expected a 32-bit integer, found {val}"),
             )),
         },
         Ty::Double => match val.as_f64() {
             Some(_) => Ok(val.clone()),
             None => Err(problem(
-                path,
+                &at.to_string(),
                 format!("expected a number, found {}", kind_of(val)),
             )),
         },
         Ty::DateTime => match val.as_str().and_then(datetime::parse) {
             Some(m) => Ok(Value::String(datetime::format(m))),
             None => Err(problem(
-                path,
+                &at.to_string(),
                 format!("expected an RFC 3339 DateTimeOffset, found {val}"),
             )),
         },
@@ -303,7 +333,7 @@ pub fn validate_value(
                 return match val.as_str() {
                     Some(s) if en.members.contains(&s) => Ok(val.clone()),
                     _ => Err(problem(
-                        path,
+                        &at.to_string(),
                         format!(
                             "expected one of {} ({name}), found {val}",
                             en.members.join(", ")
@@ -312,11 +342,11 @@ pub fn validate_value(
                 };
             }
             let Some(cx) = complex_type(name) else {
-                return Err(problem(path, format!("unknown type {name}")));
+                return Err(problem(&at.to_string(), format!("unknown type {name}")));
             };
             let Value::Object(obj) = val else {
                 return Err(problem(
-                    path,
+                    &at.to_string(),
                     format!("expected a {name} object, found {}", kind_of(val)),
                 ));
             };
@@ -325,14 +355,17 @@ pub fn validate_value(
                 if key.contains('@') {
                     continue;
                 }
-                let here = format!("{path}/{key}");
+                let here = Here::Key(&at, key);
                 if let Some(p) = cx.prop(key) {
                     out.insert(
                         key.clone(),
-                        validate_value(v, p.ty, p.collection, p.nullable, &here, warnings)?,
+                        validate_at(v, p.ty, p.collection, p.nullable, here, warnings)?,
                     );
                 } else if let Some(nav) = cx.nav(key) {
-                    out.insert(key.clone(), validate_inline_nav(v, nav.target, &here)?);
+                    out.insert(
+                        key.clone(),
+                        validate_inline_nav(v, nav.target, &here.to_string())?,
+                    );
                 } else {
                     warnings.push(format!(
                         "{here}: unknown property {key:?} of {name} ignored"

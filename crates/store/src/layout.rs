@@ -183,7 +183,8 @@ pub(crate) enum ColumnKind {
     Internal,
 }
 
-/// Storage-only columns per table: contained-parent keys, the host subtype, observation counters.
+/// Storage-only columns per table: contained-parent keys, the host subtype, observation counters, the rule that
+/// detected a component.
 fn internal_columns(table: &str) -> &'static [&'static str] {
     match table {
         "host" => &["type"],
@@ -191,6 +192,7 @@ fn internal_columns(table: &str) -> &'static [&'static str] {
         "subdomain" => &["parent"],
         "vulnerabilityComponent" => &["vulnerability"],
         "passiveDnsRecord" => &["observations"],
+        "hostComponent" => &["detectedBy"],
         _ => &[],
     }
 }

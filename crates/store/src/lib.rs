@@ -19,6 +19,7 @@ pub mod sqlite;
 use serde_json::Value;
 use tigr_model::ApiVersion;
 use tigr_model::batch::{Batch, DnsBatch};
+use tigr_model::scan::ScanBatch;
 use tigr_model::schema::EntityType;
 use tigr_odata::{Expr, OrderBy, Search};
 
@@ -203,6 +204,9 @@ pub trait Store: Send + Sync {
     /// Applies passive DNS aggregates atomically: resolutions, hosts and subdomains merge with what is stored
     /// (earliest first seen, latest last seen, observation counts summed).
     fn apply_dns(&self, batch: &DnsBatch) -> Result<ApplyStats>;
+    /// Applies scan findings atomically: each merges with what is stored (earliest first seen, latest last seen,
+    /// counts added, the later scan's status), so a rescan updates instead of duplicating.
+    fn apply_scan(&self, batch: &ScanBatch) -> Result<ApplyStats>;
     /// A number that changes whenever anything is committed to the store, by this process or another one sharing
     /// its files: two reads separated by equal versions saw the same content (what answer caches key on).
     fn data_version(&self) -> Result<u64>;

@@ -3,6 +3,8 @@
 //! One writer connection behind a mutex (SQLite allows one writer), and a pool of reader connections so API requests
 //! read concurrently with each other and with ingest. Statements are prepared once per connection (cached).
 
+mod scan;
+
 use crate::layout::{self, ColumnKind, NavSource, Storage, table_of};
 use crate::query::{self, Sql, SqlValue, SqliteDialect};
 use crate::render;
@@ -15,10 +17,11 @@ use rusqlite::{Connection, OpenFlags, ToSql, params_from_iter};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use tigr_model::batch::{Batch, DnsBatch, Relation};
+use tigr_model::batch::{Batch, DnsBatch, HostSighting, Relation};
 use tigr_model::datetime;
 use tigr_model::id::host_type;
 use tigr_model::json::{Entity, canonical_id};
+use tigr_model::scan::ScanBatch;
 use tigr_model::schema::{EntityType, entity_type};
 use tigr_odata::{Expr, Search};
 
@@ -27,7 +30,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0001_initial.sql"),
     include_str!("../migrations/sqlite/0002_clustered_dns_tables.sql"),
     include_str!("../migrations/sqlite/0003_certificate_search_indexes.sql"),
+    include_str!("../migrations/sqlite/0004_component_rules.sql"),
 ];
+
+/// The schema version this build writes: the number of migrations.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Page cache of the writer connection (KiB).
 const WRITER_CACHE_KIB: i64 = 512 * 1024;
@@ -107,7 +114,7 @@ fn open_connection(path: &Path, write: bool) -> Result<Connection> {
 
 fn migrate(conn: &mut Connection) -> Result<()> {
     let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    let supported = MIGRATIONS.len() as i64;
+    let supported = SCHEMA_VERSION;
     if current > supported {
         return Err(StoreError::TooNew {
             found: current,
@@ -342,29 +349,38 @@ fn apply_entity(conn: &Connection, e: &Entity, stats: &mut ApplyStats) -> Result
     Ok(())
 }
 
+/// Records a host sighting (earliest first, latest last seen), or only makes sure the host exists when it was
+/// implied rather than seen. Returns whether a stub row was created for an implied host.
+fn upsert_host_seen(conn: &Connection, host: &HostSighting) -> Result<bool> {
+    let ty = host_type(&host.id);
+    match host.seen {
+        Some((first, last)) => {
+            conn.prepare_cached(
+                "INSERT INTO \"host\" (id, \"type\", \"firstSeenDateTime\", \"lastSeenDateTime\") VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT(id) DO UPDATE SET \
+                 \"firstSeenDateTime\" = COALESCE(min(excluded.\"firstSeenDateTime\", \"firstSeenDateTime\"), excluded.\"firstSeenDateTime\", \"firstSeenDateTime\"), \
+                 \"lastSeenDateTime\" = COALESCE(max(excluded.\"lastSeenDateTime\", \"lastSeenDateTime\"), excluded.\"lastSeenDateTime\", \"lastSeenDateTime\")",
+            )?
+            .execute(rusqlite::params![host.id, ty, first, last])?;
+            Ok(false)
+        }
+        None => Ok(conn
+            .prepare_cached(
+                "INSERT INTO \"host\" (id, \"type\") VALUES (?1, ?2) ON CONFLICT(id) DO NOTHING",
+            )?
+            .execute(rusqlite::params![host.id, ty])?
+            > 0),
+    }
+}
+
 /// The passive DNS write path: four prepared upserts, no JSON, no per-row SQL building.
 fn apply_dns(conn: &Connection, batch: &DnsBatch) -> Result<ApplyStats> {
     let mut stats = ApplyStats::default();
-    let mut host_seen = conn.prepare_cached(
-        "INSERT INTO \"host\" (id, \"type\", \"firstSeenDateTime\", \"lastSeenDateTime\") VALUES (?1, ?2, ?3, ?4) \
-         ON CONFLICT(id) DO UPDATE SET \
-         \"firstSeenDateTime\" = COALESCE(min(excluded.\"firstSeenDateTime\", \"firstSeenDateTime\"), excluded.\"firstSeenDateTime\", \"firstSeenDateTime\"), \
-         \"lastSeenDateTime\" = COALESCE(max(excluded.\"lastSeenDateTime\", \"lastSeenDateTime\"), excluded.\"lastSeenDateTime\", \"lastSeenDateTime\")",
-    )?;
-    let mut host_implied = conn.prepare_cached(
-        "INSERT INTO \"host\" (id, \"type\") VALUES (?1, ?2) ON CONFLICT(id) DO NOTHING",
-    )?;
     // In key order, each statement walks its primary-key B-tree forward instead of jumping around it.
     let mut hosts: Vec<_> = batch.hosts.iter().collect();
     hosts.sort_unstable_by(|a, b| a.id.cmp(&b.id));
     for host in hosts {
-        let ty = host_type(&host.id);
-        match host.seen {
-            Some((first, last)) => {
-                host_seen.execute(rusqlite::params![host.id, ty, first, last])?;
-            }
-            None => stats.stubs += host_implied.execute(rusqlite::params![host.id, ty])? as u64,
-        }
+        stats.stubs += u64::from(upsert_host_seen(conn, host)?);
         stats.entities += 1;
     }
     let mut artifact = conn.prepare_cached(
@@ -693,6 +709,14 @@ impl Store for SqliteStore {
         let mut conn = self.writer.lock().map_err(|_| poisoned())?;
         let tx = conn.transaction()?;
         let stats = apply_dns(&tx, batch)?;
+        tx.commit()?;
+        Ok(stats)
+    }
+
+    fn apply_scan(&self, batch: &ScanBatch) -> Result<ApplyStats> {
+        let mut conn = self.writer.lock().map_err(|_| poisoned())?;
+        let tx = conn.transaction()?;
+        let stats = scan::apply_scan(&tx, batch)?;
         tx.commit()?;
         Ok(stats)
     }

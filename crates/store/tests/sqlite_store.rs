@@ -74,13 +74,13 @@ fn migrations_are_versioned_and_idempotent() {
         .unwrap()
         .schema_version()
         .unwrap();
-    assert_eq!(v, 3);
+    assert_eq!(v, tigr_store::sqlite::SCHEMA_VERSION);
     assert_eq!(
         SqliteStore::open(dir.path())
             .unwrap()
             .schema_version()
             .unwrap(),
-        3
+        tigr_store::sqlite::SCHEMA_VERSION
     );
 }
 
@@ -101,7 +101,10 @@ fn a_version_1_store_keeps_its_data_through_the_migrations() {
         .unwrap();
     }
     let store = SqliteStore::open(dir.path()).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 3);
+    assert_eq!(
+        store.schema_version().unwrap(),
+        tigr_store::sqlite::SCHEMA_VERSION
+    );
     let (items, _, _) = list(
         &store,
         &nav(host("contoso.com"), "passiveDns", "passiveDnsRecord"),

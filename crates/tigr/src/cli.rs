@@ -120,6 +120,43 @@ pub enum IngestCommand {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// nmap XML (`-oX`): ports, services, banners and the http-*, ssl-cert and ssh-hostkey scripts.
+    Nmap(ScanIngestArgs),
+    /// masscan output in any of its forms (list, JSON, NDJSON, XML), banners included.
+    Masscan(ScanIngestArgs),
+    /// zgrab2 NDJSON (http, tls and banner modules).
+    Zgrab2 {
+        #[command(flatten)]
+        common: ScanIngestArgs,
+        /// Port a module scanned when its output does not say, as MODULE=PORT (repeatable; defaults: http=80,
+        /// tls=443, ssh=22, ...).
+        #[arg(long = "module-port", value_parser = parse_module_port)]
+        module_ports: Vec<(String, u16)>,
+    },
+}
+
+/// Flags shared by the scanner importers.
+#[derive(Debug, Args)]
+pub struct ScanIngestArgs {
+    /// Files to read (`-` for standard input); gzip and zstd are detected and decompressed.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Distinct findings (ports, components, cookies, ...) held in memory before a batch is written.
+    #[arg(long, default_value_t = 200_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub batch_findings: u64,
+    /// No progress bar (it is only drawn on a terminal anyway).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+fn parse_module_port(s: &str) -> Result<(String, u16), String> {
+    let (module, port) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected MODULE=PORT, got {s:?}"))?;
+    let port = port
+        .parse()
+        .map_err(|_| format!("{port:?} is not a port number"))?;
+    Ok((module.to_owned(), port))
 }
 
 /// Flags shared by the passive DNS importers.

@@ -3,9 +3,11 @@
 pub mod cli;
 pub mod dns;
 pub mod dnstap;
+pub mod run;
+pub mod scan;
 
 use anyhow::{Context, Result};
-use cli::{Cli, Command, DnsIngestArgs, IngestCommand, SensorCommand, ServeArgs};
+use cli::{Cli, Command, DnsIngestArgs, IngestCommand, ScanIngestArgs, SensorCommand, ServeArgs};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -71,6 +73,20 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             ingest_dns(data, dns::DnsFormat::Passivedns, &args)
         }
         Command::Sensor(SensorCommand::Dnstap(args)) => dnstap::sensor(data, &args),
+        Command::Ingest(IngestCommand::Nmap(args)) => {
+            ingest_scan(data, scan::ScanFormat::Nmap, &args)
+        }
+        Command::Ingest(IngestCommand::Masscan(args)) => {
+            ingest_scan(data, scan::ScanFormat::Masscan, &args)
+        }
+        Command::Ingest(IngestCommand::Zgrab2 {
+            common,
+            module_ports,
+        }) => {
+            let mut options = tigr_ingest::scan::zgrab2::Zgrab2Options::default();
+            options.ports.extend(module_ports);
+            ingest_scan(data, scan::ScanFormat::Zgrab2(options), &common)
+        }
         Command::Ingest(IngestCommand::X509 { paths }) => {
             let store = open_store(data)?;
             let (report, stats) = ingest_x509(&store, &paths)?;
@@ -110,6 +126,21 @@ fn ingest_dns(data: &Path, format: dns::DnsFormat, args: &DnsIngestArgs) -> Resu
         progress: !args.no_progress,
     };
     let summary = dns::ingest(store, &format, &args.paths, &options)?;
+    eprintln!("total: {summary}");
+    for (reason, n) in &summary.report.rejects {
+        eprintln!("  rejected {n} × {reason}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `tigr ingest <scanner format>`: runs the import, prints the summary and the reject samples.
+fn ingest_scan(data: &Path, format: scan::ScanFormat, args: &ScanIngestArgs) -> Result<ExitCode> {
+    let store: Arc<dyn Store> = Arc::new(open_store(data)?);
+    let options = scan::ScanOptions {
+        max_findings: usize::try_from(args.batch_findings).unwrap_or(usize::MAX),
+        progress: !args.no_progress,
+    };
+    let summary = scan::ingest(store, &format, &args.paths, &options)?;
     eprintln!("total: {summary}");
     for (reason, n) in &summary.report.rejects {
         eprintln!("  rejected {n} × {reason}");

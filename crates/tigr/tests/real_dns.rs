@@ -8,11 +8,12 @@
 
 mod common;
 
+use common::{Running, free_port, missing_programs, run, skip_without, wait_for};
+
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const ZONE: &str = "$ORIGIN tigr.test.
@@ -79,89 +80,6 @@ fn tigr_bin() -> &'static str {
     env!("CARGO_BIN_EXE_tigr")
 }
 
-/// A child process killed when dropped.
-struct Running {
-    name: &'static str,
-    child: Child,
-}
-
-impl Running {
-    fn start(name: &'static str, cmd: &mut Command, log: &Path) -> Self {
-        let out = std::fs::File::create(log).expect("log file");
-        let child = cmd
-            .stdout(out.try_clone().expect("log file"))
-            .stderr(out)
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {name}: {e}"));
-        Self { name, child }
-    }
-
-    /// Sends SIGTERM and waits (up to 20 s) for a clean exit.
-    fn terminate(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{} did not stop on SIGTERM",
-                self.name
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    // A port free for both TCP and UDP (DNS servers bind both).
-    loop {
-        let tcp = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = tcp.local_addr().expect("addr").port();
-        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-}
-
-fn missing_programs() -> Vec<&'static str> {
-    let mut missing: Vec<&str> = ["nsd", "unbound", "tcpdump", "dig"]
-        .into_iter()
-        .filter(|p| {
-            !Command::new("sh")
-                .args(["-c", &format!("command -v {p}")])
-                .stdout(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        })
-        .collect();
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.starts_with(b"0"));
-    if !root {
-        missing.push("root (for tcpdump on lo)");
-    }
-    missing
-}
-
-fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !ready() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 fn dig(port: u16, name: &str, rtype: &str, flags: &str) -> String {
     let mut cmd = Command::new("dig");
     cmd.args([
@@ -178,17 +96,6 @@ fn dig(port: u16, name: &str, rtype: &str, flags: &str) -> String {
     }
     let out = cmd.output().expect("running dig");
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("running a command");
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 /// A running `tigr serve` on a data directory, asked by paths under the threat-intelligence root.
@@ -273,14 +180,11 @@ fn write(path: &Path, text: &str) -> PathBuf {
 
 #[test]
 fn real_resolver_traffic_via_dnstap_and_pcap() {
-    let missing = missing_programs();
-    if !missing.is_empty() {
-        let message = format!(
-            "real_dns: skipped, missing {}; run scripts/install-test-deps.sh",
-            missing.join(", ")
-        );
-        assert!(std::env::var("CI").is_err(), "{message}");
-        eprintln!("{message}");
+    let missing = missing_programs(
+        &["nsd", "unbound", "tcpdump", "dig"],
+        Some("root (for tcpdump on lo)"),
+    );
+    if skip_without("real_dns", &missing) {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");

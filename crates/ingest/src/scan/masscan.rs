@@ -564,6 +564,7 @@ fn to_report(record: &Record<'_>) -> Result<Option<PortReport>, RecordError> {
         } => {
             let mut report =
                 PortReport::new(record.address, port, transport, PortState::Open, time);
+            report.supplementary = true;
             add_banner(&mut report, service, unescape(text, *escaping))?;
             Ok(Some(report))
         }

@@ -5,9 +5,13 @@
 //! cookies, trackers, host pairs and certificates is the derivation's job (`derive`), which is the same for every
 //! scanner.
 
+pub mod derive;
+pub mod fingerprint;
+
 use crate::report::Reject;
 
 pub mod masscan;
+pub mod nmap;
 mod payload;
 #[cfg(test)]
 mod testing;
@@ -104,6 +108,12 @@ pub struct HttpResponse {
     /// The page's `<meta name="generator">` content, when the scanner extracted it and the body is not available
     /// (nmap's `http-generator`).
     pub generator: Option<String>,
+    /// Tracker ids the scanner extracted from the page itself, as (`hostTracker` kind, value) (nmap's
+    /// `http-affiliate-id`).
+    pub trackers: Vec<(String, String)>,
+    /// URLs of scripts the site includes from other sites, when the scanner listed them instead of keeping the
+    /// body (nmap's `http-referer-checker`).
+    pub script_sources: Vec<String>,
 }
 
 /// An SSH host key as a scanner reports it.
@@ -144,11 +154,21 @@ pub struct PortReport {
     pub certificates: Vec<Vec<u8>>,
     /// SSH host keys.
     pub ssh_host_keys: Vec<SshHostKey>,
+    /// The report only adds findings (a banner, a certificate) to a sighting of the port reported on its own
+    /// (masscan writes a port's status and each of its banners as separate records): it is not a sighting itself,
+    /// so it does not add to the port's `timesObserved`.
+    pub supplementary: bool,
 }
 
 impl PortReport {
     /// A report with only the port's identity and state.
-    pub fn new(address: &str, port: u16, transport: Transport, state: PortState, time: i64) -> Self {
+    pub fn new(
+        address: &str,
+        port: u16,
+        transport: Transport,
+        state: PortState,
+        time: i64,
+    ) -> Self {
         PortReport {
             address: address.to_owned(),
             names: Vec::new(),
@@ -161,6 +181,7 @@ impl PortReport {
             http: Vec::new(),
             certificates: Vec::new(),
             ssh_host_keys: Vec::new(),
+            supplementary: false,
         }
     }
 }
