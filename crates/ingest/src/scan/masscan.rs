@@ -38,7 +38,8 @@
 //! (`unknown`, `error`, `vuln`, `safe`, `scripting`, `versioning`); the name itself otherwise.
 //!
 //! masscan reports a port and its banners as separate records and they stay separate reports here (the
-//! derivation merges by address, port and transport). Records of other transports (`sctp`, `icmp` pings, `arp`)
+//! derivation merges by address, port and transport); banner records are [`PortReport::supplementary`], so they
+//! date the port's sighting without counting as one. Records of other transports (`sctp`, `icmp` pings, `arp`)
 //! are skipped. masscan does not say which ports it probed, so no [`super::HostScanned`] is ever emitted.
 //! A list or grepable line without its line ending is the end of output cut short and is rejected, since cut inside
 //! a timestamp or banner it would still parse.

@@ -83,6 +83,15 @@ fn list_form() {
 }
 
 #[test]
+fn banner_records_are_supplementary() {
+    let mut sink = CollectedScan::default();
+    let input = "open tcp 22 192.0.2.1 1\nbanner tcp 22 192.0.2.1 1 ssh SSH-2.0-x\n";
+    read_masscan(input.as_bytes(), "t", &mut sink).unwrap();
+    let flags: Vec<bool> = sink.ports.iter().map(|p| p.supplementary).collect();
+    assert_eq!(flags, [false, true]);
+}
+
+#[test]
 fn banner_bytes_that_are_utf8_become_text() {
     let (ports, _, _) = check(b"banner tcp 21 192.0.2.1 1 ftp 220 Caf\\xc3\\xa9 ready\\x0d\\x0a\n");
     assert_eq!(
