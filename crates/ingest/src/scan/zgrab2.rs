@@ -10,9 +10,9 @@
 //!   When zgrab2 kept the raw head (`headers_raw`), headers come from it instead (names and order as sent) and it is
 //!   also an `http_raw` banner. `result.response` is the last response; `redirect_response_chain` holds the ones
 //!   before it. Only responses from the scanned endpoint (the first request's scheme, host and port) are this
-//!   port's: each becomes an [`HttpResponse`](super::HttpResponse) whose `redirects` is where it led (the next request's URL, or its
-//!   `Location` when zgrab2 did not follow it). Responses from other endpoints are dropped; the redirect to them is
-//!   kept;
+//!   port's: each becomes an [`HttpResponse`](super::HttpResponse) whose `redirects` is where it led (the next
+//!   request's URL, or its `Location` when zgrab2 did not follow it). Responses from other endpoints are dropped;
+//!   the redirect to them is kept;
 //! * `tls` (and the TLS of `ftp`, `smtp`, `pop3`, `imap` and `banner`, in their `result.tls`): the certificates
 //!   of `handshake_log.server_certificates`, leaf then chain (`raw`, base64 DER). A bad certificate is a reject and
 //!   the port keeps the others;
