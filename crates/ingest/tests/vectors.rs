@@ -74,3 +74,37 @@ fn line_reader_vectors() {
         }
     }
 }
+
+#[test]
+fn scanner_vectors() {
+    use tigr_ingest::scan::CollectedScan;
+    for (name, data) in vectors("masscan") {
+        let mut sink = CollectedScan::default();
+        let stats = tigr_ingest::scan::masscan::read_masscan(&data[..], &name, &mut sink)
+            .expect("reading a slice cannot fail");
+        assert_eq!(stats.ports, sink.ports.len() as u64, "{name}");
+        assert_eq!(stats.rejects, sink.rejects.len() as u64, "{name}");
+        let mut small = CollectedScan::default();
+        let again = tigr_ingest::scan::masscan::read_masscan(
+            std::io::BufReader::with_capacity(5, &data[..]),
+            &name,
+            &mut small,
+        )
+        .expect("reading a slice cannot fail");
+        assert_eq!(again, stats, "{name}");
+        assert_eq!(small.rejects, sink.rejects, "{name}");
+    }
+    let options = tigr_ingest::scan::zgrab2::Zgrab2Options::default();
+    for (name, data) in vectors("zgrab2") {
+        let mut sink = CollectedScan::default();
+        let stats = tigr_ingest::scan::zgrab2::read_zgrab2(&data[..], &name, &options, &mut sink)
+            .expect("reading a slice cannot fail");
+        assert_eq!(stats.ports, sink.ports.len() as u64, "{name}");
+        assert_eq!(stats.rejects, sink.rejects.len() as u64, "{name}");
+        assert_eq!(
+            stats.ports,
+            stats.succeeded + stats.failed_reached,
+            "{name}"
+        );
+    }
+}

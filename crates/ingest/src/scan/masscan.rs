@@ -23,7 +23,7 @@
 //!
 //! Timestamps are epoch seconds, written as strings in JSON (numbers are accepted too). Banners are unescaped as
 //! masscan escaped them: `\xHH` in list, grepable and XML output, `\u00HH` in JSON; the bytes are then read as UTF-8,
-//! or one character per byte when they are not UTF-8. Per service:
+//! and a byte that is not part of valid UTF-8 becomes the character of the same number (Latin-1). Per service:
 //! * `X509`, `X509CA`: a base64 DER certificate → [`PortReport::certificates`] (no banner). masscan writes the leaf
 //!   and the CA certificates as separate records in no reliable order, so merged reports of a port do not
 //!   necessarily list the leaf first. A certificate cut short (list and XML output cut banners at 8192 bytes) is
@@ -38,7 +38,8 @@
 //! (`unknown`, `error`, `vuln`, `safe`, `scripting`, `versioning`); the name itself otherwise.
 //!
 //! masscan reports a port and its banners as separate records and they stay separate reports here (the
-//! derivation merges by address, port and transport). Records of other transports (`sctp`, `icmp` pings, `arp`)
+//! derivation merges by address, port and transport); banner records are [`PortReport::supplementary`], so they
+//! date the port's sighting without counting as one. Records of other transports (`sctp`, `icmp` pings, `arp`)
 //! are skipped. masscan does not say which ports it probed, so no [`super::HostScanned`] is ever emitted.
 //! A list or grepable line without its line ending is the end of output cut short and is rejected, since cut inside
 //! a timestamp or banner it would still parse.
@@ -103,8 +104,8 @@ pub fn read_masscan<R: BufRead>(
     source: &str,
     sink: &mut impl ScanSink,
 ) -> io::Result<MasscanStats> {
-    let (leading_newlines, start) = skip_leading_whitespace(&mut input)?;
-    let form = match start {
+    let leading = skip_leading_whitespace(&mut input)?;
+    let form = match leading.first {
         None => None,
         Some(b'<') => Some(MasscanForm::Xml),
         Some(b'[') => Some(MasscanForm::Json),
@@ -120,13 +121,16 @@ pub fn read_masscan<R: BufRead>(
         },
         last_status: None,
     };
-    // The blank lines skipped to find the form are given back, so line numbers stay right.
-    let input =
-        io::BufReader::with_capacity(64, io::repeat(b'\n').take(leading_newlines)).chain(input);
+    // What was consumed to find the form is given back (blank lines as line feeds, the blanks that start the first
+    // line as they were), so line numbers and byte positions do not depend on how the input was buffered.
+    let input = io::BufReader::with_capacity(64, io::repeat(b'\n').take(leading.newlines))
+        .chain(io::Cursor::new(leading.line_start))
+        .chain(input);
     match form {
         None => {
-            reader.stats.lines = leading_newlines;
-            reader.stats.skipped = leading_newlines;
+            let partial = u64::from(leading.partial_line);
+            reader.stats.lines = leading.newlines + partial;
+            reader.stats.skipped = leading.newlines + partial;
         }
         Some(MasscanForm::Xml) => reader.read_xml(input)?,
         Some(_) => reader.read_lines(input)?,
@@ -134,9 +138,30 @@ pub fn read_masscan<R: BufRead>(
     Ok(reader.stats)
 }
 
-/// Consumes leading ASCII whitespace, returning how many line feeds it held and the first other byte.
-fn skip_leading_whitespace(input: &mut impl BufRead) -> io::Result<(u64, Option<u8>)> {
-    let mut newlines = 0u64;
+/// Blanks before the first record, taken off the input to see how it starts.
+struct Leading {
+    /// Line feeds.
+    newlines: u64,
+    /// The blanks after the last line feed: the start of the first non-blank line.
+    line_start: Vec<u8>,
+    /// Whether the input ended in a blank line without a line feed.
+    partial_line: bool,
+    /// The first other byte; `None` at the end of the input.
+    first: Option<u8>,
+}
+
+/// Leading blanks beyond which the first line is taken to be a list line without looking further (so a line of
+/// blanks cannot exhaust memory; the list reader rejects it as too long).
+const MAX_LEADING_LINE_BLANKS: usize = 64 * 1024;
+
+/// Consumes leading ASCII whitespace, saying what it was and how the rest starts.
+fn skip_leading_whitespace(input: &mut impl BufRead) -> io::Result<Leading> {
+    let mut leading = Leading {
+        newlines: 0,
+        line_start: Vec::new(),
+        partial_line: false,
+        first: None,
+    };
     loop {
         let available = match input.fill_buf() {
             Ok(available) => available,
@@ -144,22 +169,22 @@ fn skip_leading_whitespace(input: &mut impl BufRead) -> io::Result<(u64, Option<
             Err(error) => return Err(error),
         };
         if available.is_empty() {
-            return Ok((newlines, None));
+            leading.partial_line = !leading.line_start.is_empty();
+            return Ok(leading);
         }
-        let blank = available
-            .iter()
-            .take_while(|b| b.is_ascii_whitespace())
-            .count();
-        newlines += available[..blank].iter().filter(|&&b| b == b'\n').count() as u64;
-        if blank < available.len() {
-            let start = available[blank];
-            // Only whole blank lines are dropped: a line that starts with blanks keeps them.
-            let keep_from = available[..blank]
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |at| at + 1);
-            input.consume(keep_from);
-            return Ok((newlines, Some(start)));
+        for (at, &byte) in available.iter().enumerate() {
+            if byte == b'\n' {
+                leading.newlines += 1;
+                leading.line_start.clear();
+            } else if byte.is_ascii_whitespace()
+                && leading.line_start.len() < MAX_LEADING_LINE_BLANKS
+            {
+                leading.line_start.push(byte);
+            } else {
+                leading.first = Some(byte);
+                input.consume(at);
+                return Ok(leading);
+            }
         }
         let len = available.len();
         input.consume(len);
@@ -294,7 +319,12 @@ impl<S: ScanSink> Reader<'_, S> {
                 return Ok(());
             };
             self.stats.lines += 1;
-            if self.stats.form == Some(MasscanForm::List) && line.text.starts_with("masscan/") {
+            // Only the first line can be the binary form's header: every line before it was blank.
+            let first = self.stats.skipped + 1 == self.stats.lines && self.stats.rejects == 0;
+            if first
+                && self.stats.form == Some(MasscanForm::List)
+                && line.text.starts_with("masscan/")
+            {
                 self.stats.form = Some(MasscanForm::Binary);
                 self.reject(
                     "masscan: binary output",

@@ -10,9 +10,9 @@
 //!   When zgrab2 kept the raw head (`headers_raw`), headers come from it instead (names and order as sent) and it is
 //!   also an `http_raw` banner. `result.response` is the last response; `redirect_response_chain` holds the ones
 //!   before it. Only responses from the scanned endpoint (the first request's scheme, host and port) are this
-//!   port's: each becomes an [`HttpResponse`] whose `redirects` is where it led (the next request's URL, or its
-//!   `Location` when zgrab2 did not follow it). Responses from other endpoints are dropped; the redirect to them is
-//!   kept;
+//!   port's: each becomes an [`HttpResponse`](super::HttpResponse) whose `redirects` is where it led (the next
+//!   request's URL, or its `Location` when zgrab2 did not follow it). Responses from other endpoints are dropped;
+//!   the redirect to them is kept;
 //! * `tls` (and the TLS of `ftp`, `smtp`, `pop3`, `imap` and `banner`, in their `result.tls`): the certificates
 //!   of `handshake_log.server_certificates`, leaf then chain (`raw`, base64 DER). A bad certificate is a reject and
 //!   the port keeps the others;
@@ -616,13 +616,7 @@ impl Module<'_> {
         match protocol {
             "http" => http::read(result, &path, found, certificate_rejects),
             "tls" => {
-                #[derive(Deserialize)]
-                struct TlsLog<'a> {
-                    #[serde(borrow)]
-                    handshake_log: Option<&'a RawValue>,
-                }
                 let log: TlsLog<'_> = object(result, &path)?;
-                found.tls = true;
                 if let Some(handshake) = log.handshake_log {
                     certificates(
                         handshake,
@@ -656,11 +650,6 @@ impl Module<'_> {
                 found.tls = greeting.implicit_tls.is_some_and(|v| v.get() == "true")
                     || (protocol == "banner" && greeting.tls.is_some());
                 if let Some(tls) = greeting.tls.filter(|t| !raw_json::is_null(t)) {
-                    #[derive(Deserialize)]
-                    struct TlsLog<'a> {
-                        #[serde(borrow)]
-                        handshake_log: Option<&'a RawValue>,
-                    }
                     let tls_path = format!("{path}.tls");
                     let log: TlsLog<'_> = object(tls, &tls_path)?;
                     if let Some(handshake) = log.handshake_log {
@@ -679,12 +668,19 @@ impl Module<'_> {
     }
 }
 
+/// zgrab2's `TLSLog` (the `tls` module's result, `tls` of the mail and ftp modules, `tls_log` of HTTP requests).
+#[derive(Deserialize)]
+struct TlsLog<'a> {
+    #[serde(borrow)]
+    handshake_log: Option<&'a RawValue>,
+}
+
 /// What a module's result holds for the report.
 #[derive(Default)]
 struct Found {
     /// The port the HTTP request's URL names (or implies by its scheme).
     url_port: Option<u16>,
-    /// Whether the service ran inside TLS.
+    /// Whether the service ran inside TLS (`https`, implicit TLS; not the `tls` module itself).
     tls: bool,
     banners: Vec<Banner>,
     http: Vec<super::HttpResponse>,

@@ -83,6 +83,15 @@ fn list_form() {
 }
 
 #[test]
+fn banner_records_are_supplementary() {
+    let mut sink = CollectedScan::default();
+    let input = "open tcp 22 192.0.2.1 1\nbanner tcp 22 192.0.2.1 1 ssh SSH-2.0-x\n";
+    read_masscan(input.as_bytes(), "t", &mut sink).unwrap();
+    let flags: Vec<bool> = sink.ports.iter().map(|p| p.supplementary).collect();
+    assert_eq!(flags, [false, true]);
+}
+
+#[test]
 fn banner_bytes_that_are_utf8_become_text() {
     let (ports, _, _) = check(b"banner tcp 21 192.0.2.1 1 ftp 220 Caf\\xc3\\xa9 ready\\x0d\\x0a\n");
     assert_eq!(
@@ -438,6 +447,14 @@ fn other_inputs() {
     assert!(rejects[0].contains("@ line 4:"), "{rejects:?}");
     let (_, rejects, _) = check(b"\n\n{\"ip\": 1}\n");
     assert!(rejects[0].contains("@ line 3:"), "{rejects:?}");
+    // Blanks that start the first line stay part of it, however the input is buffered (a fuzzing find).
+    let (_, rejects, _) = check(b"\r\r\r\r\r\rx\xff\n");
+    assert_eq!(
+        rejects,
+        lines(&["masscan: invalid UTF-8 @ line 1, byte 8: line is not valid UTF-8 from byte 8"])
+    );
+    let (_, _, stats) = check(b"\n  ");
+    assert_eq!((stats.form, stats.lines, stats.skipped), (None, 2, 2));
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! zgrab2's `http` module result: the responses from the scanned endpoint, their redirects and TLS certificates.
 
-use super::{FieldError, Found, MAX_BODY_BYTES, Problem, array, at, certificates, object, string};
+use super::{
+    FieldError, Found, MAX_BODY_BYTES, Problem, TlsLog, array, at, certificates, object, string,
+};
 use crate::raw_json;
 use crate::scan::payload::{bytes_to_text, parse_http_head};
 use crate::scan::{Banner, HttpResponse};
@@ -48,12 +50,6 @@ struct UrlParts<'a> {
     path: Option<&'a RawValue>,
     #[serde(borrow)]
     raw_query: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct TlsLog<'a> {
-    #[serde(borrow)]
-    handshake_log: Option<&'a RawValue>,
 }
 
 /// Where a request went: scheme, host and port (the endpoint), and the whole URL.

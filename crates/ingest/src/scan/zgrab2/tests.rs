@@ -274,7 +274,7 @@ fn tls_ssh_and_greetings() {
             &format!(
                 r#"192.0.2.1 tcp/2222 open {T} service=ssh banner[ssh]="SSH-2.0-dropbear" sshkey=ssh-rsa:aa/3072"#
             ),
-            &format!("192.0.2.1 tcp/443 open {T} service=tls/ssl certs=[{leaf},{ca}]"),
+            &format!("192.0.2.1 tcp/443 open {T} service=tls certs=[{leaf},{ca}]"),
             &format!("192.0.2.1 tcp/3306 open {T} service=mysql"),
         ])
     );
