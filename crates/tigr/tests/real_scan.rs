@@ -456,19 +456,24 @@ fn real_nmap_scan_of_nginx_and_openssh() {
     );
 }
 
-/// The ED25519 host key's MD5 fingerprint as nmap prints it (`ssh-keygen -E md5 -l`, colons removed).
+/// The ED25519 host key as a tracker value: its SHA-256 (`ssh-keygen -l -E sha256`, base64) in hex, which tigr
+/// computes from the key nmap's ssh-hostkey reports.
 fn ssh_fingerprint(d: &Path) -> String {
+    use base64::Engine as _;
     let out = run(Command::new("ssh-keygen")
-        .args(["-E", "md5", "-l", "-f"])
+        .args(["-E", "sha256", "-l", "-f"])
         .arg(d.join("hostkey.pub")));
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let fp = text
+    let b64 = text
         .split_whitespace()
         .nth(1)
         .unwrap_or_default()
-        .trim_start_matches("MD5:")
-        .replace(':', "");
-    format!("ssh-ed25519:{fp}")
+        .trim_start_matches("SHA256:");
+    let digest = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(b64)
+        .expect("base64 fingerprint");
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("ssh-ed25519:sha256:{hex}")
 }
 
 /// A non-negative hexadecimal number in decimal.

@@ -210,7 +210,7 @@ impl<F: FnMut(ScanBatch)> ScanAggregator<F> {
                     let tracker = TrackerFinding {
                         host: h.clone(),
                         kind: "SshHostKeyFingerprint".into(),
-                        value: format!("{}:{}", key.key_type, key.fingerprint.to_ascii_lowercase()),
+                        value: ssh_key_value(key),
                         seen,
                     };
                     Self::add(
@@ -293,7 +293,8 @@ impl<F: FnMut(ScanBatch)> ScanAggregator<F> {
         }
     }
 
-    /// Certificates: every one is stored; the leaf is the port's latest and the hosts' certificate.
+    /// Certificates: every one is stored; the leaf (the first of the port's own) is the port's latest and the
+    /// hosts' certificate.
     fn certificates_of(
         &mut self,
         r: &PortReport,
@@ -301,7 +302,14 @@ impl<F: FnMut(ScanBatch)> ScanAggregator<F> {
         seen: Seen,
         port: &mut PortFinding,
     ) {
-        for (i, der) in r.certificates.iter().enumerate() {
+        let issuers = r.ca_certificates.iter().map(|der| (false, der));
+        for (i, (own, der)) in r
+            .certificates
+            .iter()
+            .map(|der| (true, der))
+            .chain(issuers)
+            .enumerate()
+        {
             let entity = match certificate_entity(der) {
                 Ok(entity) => entity,
                 Err(e) => {
@@ -310,7 +318,7 @@ impl<F: FnMut(ScanBatch)> ScanAggregator<F> {
                 }
             };
             let id = entity.id.clone();
-            if i == 0 {
+            if own && i == 0 {
                 port.certificate = Some((seen.last, id.clone()));
                 for h in site_hosts {
                     let found = HostCertificateFinding {
@@ -480,6 +488,19 @@ impl<F: FnMut(ScanBatch)> ScanSink for ScanAggregator<F> {
 
     fn reject(&mut self, reason: &'static str, reject: Reject) {
         self.report.reject(reason, reject);
+    }
+}
+
+/// A host key as a tracker value: `type:sha256:<hex>` when the SHA-256 of the key is known (every scanner can give
+/// it, so hosts link across scanners), else `type:md5:<hex>` from nmap's fingerprint.
+fn ssh_key_value(key: &super::SshHostKey) -> String {
+    match &key.sha256 {
+        Some(sha256) => format!("{}:sha256:{sha256}", key.key_type),
+        None => format!(
+            "{}:md5:{}",
+            key.key_type,
+            key.fingerprint.to_ascii_lowercase().replace(':', "")
+        ),
     }
 }
 
@@ -746,6 +767,17 @@ mod tests {
             })
         );
         assert_eq!(port.banners[0].seen.times, 1);
+    }
+
+    #[test]
+    fn issuer_certificates_are_stored_but_not_the_ports() {
+        let mut r = PortReport::new("192.0.2.4", 443, Transport::Tcp, PortState::Open, T0);
+        r.supplementary = true;
+        r.ca_certificates.push(certificate());
+        let (batch, _) = derive(vec![r], vec![]);
+        assert_eq!(batch.certificates.len(), 1);
+        assert_eq!(batch.ports[0].certificate, None);
+        assert!(batch.host_certificates.is_empty());
     }
 
     #[test]

@@ -24,9 +24,9 @@
 //! Timestamps are epoch seconds, written as strings in JSON (numbers are accepted too). Banners are unescaped as
 //! masscan escaped them: `\xHH` in list, grepable and XML output, `\u00HH` in JSON; the bytes are then read as UTF-8,
 //! and a byte that is not part of valid UTF-8 becomes the character of the same number (Latin-1). Per service:
-//! * `X509`, `X509CA`: a base64 DER certificate → [`PortReport::certificates`] (no banner). masscan writes the leaf
-//!   and the CA certificates as separate records in no reliable order, so merged reports of a port do not
-//!   necessarily list the leaf first. A certificate cut short (list and XML output cut banners at 8192 bytes) is
+//! * `X509`, `X509CA`: a base64 DER certificate → [`PortReport::certificates`] (the leaf) or
+//!   [`PortReport::ca_certificates`] (no banner): masscan writes the leaf and the CA certificates as separate
+//!   records in no reliable order, and only the service name tells them apart. A certificate cut short (list and XML output cut banners at 8192 bytes) is
 //!   a reject;
 //! * `http`: the raw response head → a banner and an [`HttpResponse`] with status and headers;
 //! * `title`: the page title → a banner and an [`HttpResponse`] with only the title; `html` (masscan's
@@ -630,7 +630,11 @@ fn add_banner(report: &mut PortReport, service: &str, text: String) -> Result<()
                     service: service.to_owned(),
                     message,
                 })?;
-            report.certificates.push(der);
+            if service == "X509CA" {
+                report.ca_certificates.push(der);
+            } else {
+                report.certificates.push(der);
+            }
             return Ok(());
         }
         "http" => {

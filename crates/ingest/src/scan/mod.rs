@@ -121,8 +121,11 @@ pub struct HttpResponse {
 pub struct SshHostKey {
     /// Key type (`ssh-ed25519`, `ecdsa-sha2-nistp256`, `ssh-rsa`).
     pub key_type: String,
-    /// Fingerprint as the scanner prints it (nmap: MD5 hex without colons).
+    /// Fingerprint as the scanner prints it (nmap: MD5 hex without colons; zgrab2: SHA-256 hex).
     pub fingerprint: String,
+    /// SHA-256 of the key blob in lower-case hex, when known (zgrab2's fingerprint; computed from nmap's `key`):
+    /// the form every scanner can give, so the same key links hosts whichever scanner saw it.
+    pub sha256: Option<String>,
     /// Key size in bits, when given.
     pub bits: Option<u32>,
 }
@@ -152,6 +155,9 @@ pub struct PortReport {
     pub http: Vec<HttpResponse>,
     /// Certificates the port presented, DER, leaf first.
     pub certificates: Vec<Vec<u8>>,
+    /// Certificates the port presented that the scanner marks as issuers' rather than the port's own (masscan's
+    /// `X509CA` records), DER: stored, but never taken for the port's certificate.
+    pub ca_certificates: Vec<Vec<u8>>,
     /// SSH host keys.
     pub ssh_host_keys: Vec<SshHostKey>,
     /// The report only adds findings (a banner, a certificate) to a sighting of the port reported on its own
@@ -180,6 +186,7 @@ impl PortReport {
             banners: Vec::new(),
             http: Vec::new(),
             certificates: Vec::new(),
+            ca_certificates: Vec::new(),
             ssh_host_keys: Vec::new(),
             supplementary: false,
         }

@@ -510,6 +510,7 @@ struct KeyTable {
     key_type: Option<String>,
     fingerprint: Option<String>,
     bits: Option<String>,
+    key: Option<String>,
 }
 
 /// The port script being read (a known one; others are skipped).
@@ -555,6 +556,7 @@ impl ScriptBuilder {
             self.keys.push(SshHostKey {
                 key_type,
                 fingerprint,
+                sha256: table.key.as_deref().and_then(key_sha256),
                 // A bits value nmap would not write is left out rather than losing the key.
                 bits: table.bits.and_then(|bits| bits.trim().parse().ok()),
             });
@@ -575,6 +577,7 @@ impl ScriptBuilder {
                         "type" => table.key_type = Some(text),
                         "fingerprint" => table.fingerprint = Some(text),
                         "bits" => table.bits = Some(text),
+                        "key" => table.key = Some(text),
                         _ => {}
                     }
                 }
@@ -1513,6 +1516,18 @@ fn parse_http_headers(output: &str, response: &mut HttpResponse) -> bool {
         }
     }
     found
+}
+
+/// SHA-256 (lower-case hex) of an `ssh-hostkey` `key` elem's base64 blob, as OpenSSH's `SHA256:` fingerprint and
+/// zgrab2 hash it; `None` when it is not base64.
+fn key_sha256(key: &str) -> Option<String> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let blob = base64::engine::general_purpose::STANDARD
+        .decode(key.trim())
+        .ok()?;
+    let digest = sha2::Sha256::digest(&blob);
+    Some(digest.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// `http-affiliate-id`'s `Label: id` lines as `hostTracker` (kind, value), in the forms tigr's own page rules

@@ -71,6 +71,14 @@ pub(crate) fn render(report: &PortReport) -> String {
             .collect();
         out += &format!(" certs=[{}]", sizes.join(","));
     }
+    if !report.ca_certificates.is_empty() {
+        let sizes: Vec<String> = report
+            .ca_certificates
+            .iter()
+            .map(|c| c.len().to_string())
+            .collect();
+        out += &format!(" ca_certs=[{}]", sizes.join(","));
+    }
     for key in &report.ssh_host_keys {
         out += &format!(" sshkey={}:{}", key.key_type, key.fingerprint);
         if let Some(bits) = key.bits {

@@ -834,9 +834,11 @@ fn ssh(result: &RawValue, path: &str, found: &mut Found) -> Result<(), FieldErro
         "ecdsa-sha2-nistp521" => Some(521),
         _ => None,
     });
+    let sha256 = Some(fingerprint.to_ascii_lowercase());
     found.ssh_host_keys.push(SshHostKey {
         key_type: key_type.into_owned(),
         fingerprint: fingerprint.into_owned(),
+        sha256,
         bits,
     });
     Ok(())

@@ -251,7 +251,7 @@ fn json_banners_unescaped() {
             r#"192.0.2.1 tcp/80 open t=1699123457 service=http banner[title]="Café <b>" http(title="Café <b>")"#,
             r#"192.0.2.1 tcp/80 open t=1699123457 service=ftp banner[ftp]="220 ÿ\0 bytes""#,
             &format!(
-                "192.0.2.1 tcp/80 open t=1699123457 service=ssl certs=[{}]",
+                "192.0.2.1 tcp/80 open t=1699123457 service=ssl ca_certs=[{}]",
                 der_len(&pem_certificates("chain.pem")[1])
             ),
         ])
