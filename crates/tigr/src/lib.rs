@@ -126,11 +126,7 @@ fn ingest_dns(data: &Path, format: dns::DnsFormat, args: &DnsIngestArgs) -> Resu
         progress: !args.no_progress,
     };
     let summary = dns::ingest(store, &format, &args.paths, &options)?;
-    eprintln!("total: {summary}");
-    for (reason, n) in &summary.report.rejects {
-        eprintln!("  rejected {n} × {reason}");
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(print_total(&summary, &summary.report))
 }
 
 /// `tigr ingest <scanner format>`: runs the import, prints the summary and the reject samples.
@@ -141,11 +137,16 @@ fn ingest_scan(data: &Path, format: scan::ScanFormat, args: &ScanIngestArgs) -> 
         progress: !args.no_progress,
     };
     let summary = scan::ingest(store, &format, &args.paths, &options)?;
+    Ok(print_total(&summary, &summary.report))
+}
+
+/// The closing lines of an import run: its summary and its rejects by reason.
+fn print_total(summary: &dyn std::fmt::Display, report: &Report) -> ExitCode {
     eprintln!("total: {summary}");
-    for (reason, n) in &summary.report.rejects {
+    for (reason, n) in &report.rejects {
         eprintln!("  rejected {n} × {reason}");
     }
-    Ok(ExitCode::SUCCESS)
+    ExitCode::SUCCESS
 }
 
 fn open_store(data: &Path) -> Result<SqliteStore> {

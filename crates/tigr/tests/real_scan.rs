@@ -96,15 +96,6 @@ fn openssl_field(cert: &Path, flag: &str) -> String {
         .map_or(text.clone(), |(_, v)| v.to_owned())
 }
 
-fn items(api: &Served, path: &str) -> Vec<Value> {
-    let (status, body) = api.get(&format!("{ROOT}{path}"));
-    assert_eq!(status, 200, "{path}: {body}");
-    body["value"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{path}: {body}"))
-        .clone()
-}
-
 fn first_line(port: u16) -> String {
     let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to sshd");
     let mut line = String::new();
@@ -230,7 +221,7 @@ fn real_nmap_scan_of_nginx_and_openssh() {
     let host = "/hosts/127.0.0.1";
 
     // Ports: the three that were ever open; the closed one is no resource. sshd's port is closed since the rescan.
-    let ports = items(&api, &format!("{host}/ports?$orderby=port"));
+    let ports = api.items(&format!("{host}/ports?$orderby=port"));
     let summary: BTreeSet<(u64, String, u64)> = ports
         .iter()
         .map(|p| {
@@ -305,7 +296,8 @@ fn real_nmap_scan_of_nginx_and_openssh() {
         ])
     );
     assert_eq!(names(&ssh_port["services"]), owned(&ssh_services));
-    let components: BTreeSet<(String, String, String)> = items(&api, &format!("{host}/components"))
+    let components: BTreeSet<(String, String, String)> = api
+        .items(&format!("{host}/components"))
         .iter()
         .map(|c| {
             (
@@ -332,7 +324,8 @@ fn real_nmap_scan_of_nginx_and_openssh() {
     assert_eq!(components, expected);
 
     // Cookies, as Set-Cookie sent them (the domain defaults to the host that set it).
-    let cookies: BTreeSet<(String, String)> = items(&api, &format!("{host}/cookies"))
+    let cookies: BTreeSet<(String, String)> = api
+        .items(&format!("{host}/cookies"))
         .iter()
         .map(|c| {
             (
@@ -351,7 +344,8 @@ fn real_nmap_scan_of_nginx_and_openssh() {
     );
 
     // Trackers from the page's snippets.
-    let trackers: BTreeSet<(String, String)> = items(&api, &format!("{host}/trackers"))
+    let trackers: BTreeSet<(String, String)> = api
+        .items(&format!("{host}/trackers"))
         .iter()
         .map(|t| {
             (
@@ -374,7 +368,8 @@ fn real_nmap_scan_of_nginx_and_openssh() {
     );
 
     // Host pairs: the redirect, and the page's scripts on other sites.
-    let pairs: BTreeSet<(String, String, String)> = items(&api, &format!("{host}/childHostPairs"))
+    let pairs: BTreeSet<(String, String, String)> = api
+        .items(&format!("{host}/childHostPairs"))
         .iter()
         .map(|p| {
             (
@@ -396,7 +391,7 @@ fn real_nmap_scan_of_nginx_and_openssh() {
         ]
         .into()
     );
-    let parents = items(&api, "/hosts/shop.tigr.test/parentHostPairs");
+    let parents = api.items("/hosts/shop.tigr.test/parentHostPairs");
     assert_eq!(parents.len(), 2, "{parents:#?}");
 
     // The certificate: on the TLS port, on the host, and with the fields openssl reads.
@@ -409,7 +404,7 @@ fn real_nmap_scan_of_nginx_and_openssh() {
         .as_str()
         .expect("certificate")
         .to_owned();
-    let host_certs = items(&api, &format!("{host}/sslCertificates"));
+    let host_certs = api.items(&format!("{host}/sslCertificates"));
     assert_eq!(host_certs.len(), 1, "{host_certs:#?}");
     let hc = &host_certs[0];
     assert_eq!(hc["sslCertificate"]["id"], cert_id.as_str());
@@ -440,7 +435,7 @@ fn real_nmap_scan_of_nginx_and_openssh() {
     assert_eq!(sans, ["shop.tigr.test", "www.shop.tigr.test"].into());
     let not_after = openssl_date(&openssl_field(&cert_path, "-enddate"));
     assert_eq!(cert["expirationDateTime"], not_after.as_str());
-    let related = items(&api, &format!("/sslCertificates/{cert_id}/relatedHosts"));
+    let related = api.items(&format!("/sslCertificates/{cert_id}/relatedHosts"));
     assert_eq!(related.len(), 1);
     assert_eq!(related[0]["id"], "127.0.0.1");
     let (status, expanded) = api.get(&format!(

@@ -9,7 +9,6 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-const ROOT: &str = "/v1.0/security/threatIntelligence";
 
 const MASSCAN_LIST: &str = "#masscan
 open tcp 22 192.0.2.50 1700000000
@@ -56,15 +55,6 @@ fn ingest(d: &Path, format: &str, file: &str, text: &str) -> String {
         .args(["ingest", format, "--no-progress"])
         .arg(&path));
     String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn items(api: &Served, path: &str) -> Vec<Value> {
-    let (status, body) = api.get(&format!("{ROOT}{path}"));
-    assert_eq!(status, 200, "{path}: {body}");
-    body["value"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{path}: {body}"))
-        .clone()
 }
 
 fn strings(values: &[Value], fields: &[&str]) -> BTreeSet<String> {
@@ -115,7 +105,7 @@ fn masscan_and_zgrab2_end_to_end() {
     let api = Served::start(&d.join("data"));
 
     // masscan: a port's status and banner records are one sighting each.
-    let ports = items(&api, "/hosts/192.0.2.50/ports");
+    let ports = api.items("/hosts/192.0.2.50/ports");
     assert_eq!(strings(&ports, &["status"]).len(), 1);
     let summary: BTreeSet<(u64, u64, usize)> = ports
         .iter()
@@ -138,7 +128,7 @@ fn masscan_and_zgrab2_end_to_end() {
         "{banners:#?}"
     );
     let components = strings(
-        &items(&api, "/hosts/192.0.2.50/components"),
+        &api.items("/hosts/192.0.2.50/components"),
         &["name", "version"],
     );
     for expected in ["OpenSSH 8.9p1", "Apache HTTP Server 2.4.52", "Ubuntu "] {
@@ -148,10 +138,7 @@ fn masscan_and_zgrab2_end_to_end() {
         );
     }
     assert_eq!(
-        strings(
-            &items(&api, "/hosts/192.0.2.50/cookies"),
-            &["name", "domain"]
-        ),
+        strings(&api.items("/hosts/192.0.2.50/cookies"), &["name", "domain"]),
         ["PHPSESSID 192.0.2.50".to_owned()].into()
     );
 
@@ -159,7 +146,7 @@ fn masscan_and_zgrab2_end_to_end() {
     for host in ["192.0.2.60", "www.example.org"] {
         assert_eq!(
             strings(
-                &items(&api, &format!("/hosts/{host}/cookies")),
+                &api.items(&format!("/hosts/{host}/cookies")),
                 &["name", "domain"]
             ),
             ["cart shop.example.org".to_owned()].into(),
@@ -167,20 +154,20 @@ fn masscan_and_zgrab2_end_to_end() {
         );
         assert_eq!(
             strings(
-                &items(&api, &format!("/hosts/{host}/trackers")),
+                &api.items(&format!("/hosts/{host}/trackers")),
                 &["kind", "value"]
             ),
             ["GoogleTagManagerID GTM-ABC1234".to_owned()].into(),
             "{host}"
         );
-        let certs = items(&api, &format!("/hosts/{host}/sslCertificates"));
+        let certs = api.items(&format!("/hosts/{host}/sslCertificates"));
         assert_eq!(
             strings(&certs, &["sslCertificate/subject/commonName"]),
             ["leaf.example".to_owned()].into(),
             "{host}"
         );
     }
-    let ports = items(&api, "/hosts/192.0.2.60/ports");
+    let ports = api.items("/hosts/192.0.2.60/ports");
     assert_eq!(strings(&ports, &["status"]), ["open".to_owned()].into());
     assert_eq!(ports[0]["port"], 443);
     let cert_id = ports[0]["mostRecentSslCertificate"]["id"]
@@ -188,7 +175,7 @@ fn masscan_and_zgrab2_end_to_end() {
         .unwrap()
         .to_owned();
     let related = strings(
-        &items(&api, &format!("/sslCertificates/{cert_id}/relatedHosts")),
+        &api.items(&format!("/sslCertificates/{cert_id}/relatedHosts")),
         &["id"],
     );
     assert_eq!(

@@ -53,7 +53,6 @@ use super::payload::{bytes_to_text, certificate_from_base64, parse_http_head};
 use super::{Banner, HttpResponse, PortReport, PortState, ScanSink, Service, Transport};
 use crate::epoch;
 use crate::lines::{LineReject, Lines};
-use crate::report::Reject;
 use std::borrow::Cow;
 use std::io::{self, BufRead, Read};
 use std::net::IpAddr;
@@ -275,14 +274,7 @@ struct Reader<'a, S> {
 impl<S: ScanSink> Reader<'_, S> {
     fn reject(&mut self, reason: &'static str, location: String, message: String) {
         self.stats.rejects += 1;
-        self.sink.reject(
-            reason,
-            Reject {
-                source: self.source.to_owned(),
-                location,
-                message,
-            },
-        );
+        self.sink.reject_at(reason, self.source, location, message);
     }
 
     /// Turns a record into a report for the sink, or a reject at `location`.

@@ -220,6 +220,17 @@ pub trait ScanSink {
     fn host_scanned(&mut self, scanned: HostScanned);
     /// A record that could not be read.
     fn reject(&mut self, reason: &'static str, reject: Reject);
+    /// [`ScanSink::reject`] from its parts.
+    fn reject_at(&mut self, reason: &'static str, source: &str, location: String, message: String) {
+        self.reject(
+            reason,
+            Reject {
+                source: source.to_owned(),
+                location,
+                message,
+            },
+        );
+    }
 }
 
 /// A sink that keeps everything, for tests and small inputs.

@@ -47,7 +47,6 @@ use super::{
     Transport,
 };
 use crate::epoch;
-use crate::report::Reject;
 use base64::Engine as _;
 use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesRef, BytesStart, Event};
@@ -622,14 +621,7 @@ impl<'a, S: ScanSink> Parser<'a, S> {
 
     fn reject(&mut self, reason: &'static str, location: String, message: String) {
         self.stats.rejects += 1;
-        self.sink.reject(
-            reason,
-            Reject {
-                source: self.source.to_owned(),
-                location,
-                message,
-            },
-        );
+        self.sink.reject_at(reason, self.source, location, message);
     }
 
     fn start(&mut self, tag: &BytesStart<'_>, at: u64, empty: bool) -> Result<(), Stop> {

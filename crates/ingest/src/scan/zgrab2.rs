@@ -42,7 +42,6 @@ use super::payload::certificate_from_base64;
 use super::{Banner, PortReport, PortState, ScanSink, Service, SshHostKey, Transport};
 use crate::lines::{LineReject, Lines};
 use crate::raw_json;
-use crate::report::Reject;
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
@@ -408,14 +407,7 @@ struct Reader<'a, S> {
 impl<S: ScanSink> Reader<'_, S> {
     fn reject(&mut self, reason: &'static str, location: String, message: String) {
         self.stats.rejects += 1;
-        self.sink.reject(
-            reason,
-            Reject {
-                source: self.source.to_owned(),
-                location,
-                message,
-            },
-        );
+        self.sink.reject_at(reason, self.source, location, message);
     }
 
     fn field_reject(&mut self, number: u64, error: FieldError) {

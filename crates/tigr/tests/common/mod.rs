@@ -76,6 +76,16 @@ impl Served {
         }
     }
 
+    /// The `value` of a 200 answer to GET `path` under `/v1.0/security/threatIntelligence` (panics otherwise).
+    pub fn items(&self, path: &str) -> Vec<Value> {
+        let (status, body) = self.get(&format!("/v1.0/security/threatIntelligence{path}"));
+        assert_eq!(status, 200, "{path}: {body}");
+        body["value"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{path}: {body}"))
+            .clone()
+    }
+
     /// GET `path_and_query` (from `/v1.0/...`): the status and the body as JSON.
     pub fn get(&self, path_and_query: &str) -> (u16, Value) {
         let url = format!("{}{path_and_query}", self.origin);
