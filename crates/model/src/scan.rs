@@ -91,6 +91,9 @@ pub fn host_port_id(host: &str, port: u16, protocol: &str) -> String {
     }
 }
 
+/// Banners kept per port (the most recently seen).
+pub const MAX_BANNERS: usize = 32;
+
 /// A banner seen on a port (`hostPortBanner`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BannerFinding {
@@ -172,6 +175,12 @@ impl PortFinding {
                 Some(mine) => mine.seen.merge(&s.seen),
                 None => self.services.push(s.clone()),
             }
+        }
+        // Banners that change with every scan (a `Date:` header) would grow a port without bound: the most
+        // recently seen ones are kept.
+        if self.banners.len() > MAX_BANNERS {
+            self.banners.sort_by(|a, b| b.seen.last.cmp(&a.seen.last));
+            self.banners.truncate(MAX_BANNERS);
         }
         match (&self.certificate, &other.certificate) {
             (Some((mine, _)), Some((theirs, _))) if theirs < mine => {}
@@ -676,6 +685,21 @@ mod tests {
             assert_eq!(merged.banners[0].seen.times, 2);
             assert_eq!(merged.services.len(), 2);
         }
+    }
+
+    #[test]
+    fn a_port_keeps_its_most_recent_banners() {
+        let mut p = port(T0, "open", Some("banner 0"), None);
+        for day in 1..=(MAX_BANNERS as i64 + 5) {
+            p.merge(&port(
+                T0 + day * DAY,
+                "open",
+                Some(&format!("banner {day}")),
+                None,
+            ));
+        }
+        assert_eq!(p.banners.len(), MAX_BANNERS);
+        assert!(p.banners.iter().all(|b| b.seen.last > T0 + 5 * DAY));
     }
 
     #[test]
