@@ -393,6 +393,15 @@ fn real_nmap_scan_of_nginx_and_openssh() {
     );
     let parents = api.items("/hosts/shop.tigr.test/parentHostPairs");
     assert_eq!(parents.len(), 2, "{parents:#?}");
+    for pair in &parents {
+        let id = pair["id"].as_str().unwrap();
+        let (status, body) = api.get(&format!("{ROOT}/hostPairs/{id}"));
+        assert_eq!(
+            (status, &body["linkKind"]),
+            (200, &pair["linkKind"]),
+            "{body}"
+        );
+    }
 
     // The certificate: on the TLS port, on the host, and with the fields openssl reads.
     let cert_path = d.join("cert.pem");

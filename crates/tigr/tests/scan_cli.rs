@@ -9,7 +9,6 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-
 const MASSCAN_LIST: &str = "#masscan
 open tcp 22 192.0.2.50 1700000000
 banner tcp 22 192.0.2.50 1700000001 ssh SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.6
@@ -166,6 +165,26 @@ fn masscan_and_zgrab2_end_to_end() {
             ["leaf.example".to_owned()].into(),
             "{host}"
         );
+    }
+    // Every derived resource is also reachable by its id under its root collection (host pairs: real_scan.rs).
+    for (nav, root) in [
+        ("ports", "hostPorts"),
+        ("components", "hostComponents"),
+        ("cookies", "hostCookies"),
+        ("trackers", "hostTrackers"),
+        ("sslCertificates", "hostSslCertificates"),
+    ] {
+        let found = api.items(&format!("/hosts/192.0.2.60/{nav}"));
+        assert!(!found.is_empty(), "{nav}");
+        for item in found {
+            let id = item["id"].as_str().unwrap();
+            let (status, body) = api.get(&format!("/v1.0/security/threatIntelligence/{root}/{id}"));
+            assert_eq!(
+                (status, &body["id"]),
+                (200, &item["id"]),
+                "{root}/{id}: {body}"
+            );
+        }
     }
     let ports = api.items("/hosts/192.0.2.60/ports");
     assert_eq!(strings(&ports, &["status"]), ["open".to_owned()].into());
