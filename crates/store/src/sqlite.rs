@@ -354,10 +354,8 @@ fn apply_dns(conn: &Connection, batch: &DnsBatch) -> Result<ApplyStats> {
     let mut host_implied = conn.prepare_cached(
         "INSERT INTO \"host\" (id, \"type\") VALUES (?1, ?2) ON CONFLICT(id) DO NOTHING",
     )?;
-    // In key order, each statement walks its primary-key B-tree forward instead of jumping around it.
-    let mut hosts: Vec<_> = batch.hosts.iter().collect();
-    hosts.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-    for host in hosts {
+    // Items come sorted by id (see DnsBatch): each statement walks its primary-key B-tree forward.
+    for host in &batch.hosts {
         let ty = host_type(&host.id);
         match host.seen {
             Some((first, last)) => {
@@ -386,9 +384,7 @@ fn apply_dns(conn: &Connection, batch: &DnsBatch) -> Result<ApplyStats> {
          \"artifactType\" = excluded.\"artifactType\", \"parentHost\" = excluded.\"parentHost\", \
          \"observations\" = COALESCE(\"observations\", 0) + excluded.\"observations\"",
     )?;
-    let mut resolutions: Vec<_> = batch.resolutions.iter().collect();
-    resolutions.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-    for r in resolutions {
+    for r in &batch.resolutions {
         record.execute(rusqlite::params![
             r.id,
             batch.collected,
@@ -408,9 +404,7 @@ fn apply_dns(conn: &Connection, batch: &DnsBatch) -> Result<ApplyStats> {
          \"firstSeenDateTime\" = COALESCE(min(excluded.\"firstSeenDateTime\", \"firstSeenDateTime\"), excluded.\"firstSeenDateTime\"), \
          \"host\" = excluded.\"host\", \"parent\" = excluded.\"parent\"",
     )?;
-    let mut subdomains: Vec<_> = batch.subdomains.iter().collect();
-    subdomains.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-    for s in subdomains {
+    for s in &batch.subdomains {
         subdomain.execute(rusqlite::params![s.id, s.first_seen, s.host, s.parent])?;
         stats.entities += 1;
     }

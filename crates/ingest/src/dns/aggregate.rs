@@ -166,68 +166,96 @@ impl Aggregated {
     }
 
     /// The store batch: resolutions, every host they mention with its first/last sighting, subdomains below
-    /// registrable domains (and those domains as hosts), and the unclassified values. Items are unique per id, in
-    /// no particular order.
+    /// registrable domains (and those domains as hosts), and the unclassified values. Items are unique per id and
+    /// sorted by id, so the store writes each table in key order.
+    ///
+    /// Resolutions are expanded on the calling thread and the rest on a second one: this runs while a large batch
+    /// waits to be written, when the threads that read the input have nothing left to do.
     pub fn into_batch(self) -> DnsBatch {
-        let mut batch = DnsBatch {
+        let (resolutions, sightings) = std::thread::scope(|scope| {
+            let sightings = scope.spawn(|| self.sightings());
+            let resolutions = self.resolutions();
+            let sightings = sightings
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (resolutions, sightings)
+        });
+        let (hosts, subdomains, unclassified) = sightings;
+        DnsBatch {
             collected: self.collected,
-            ..DnsBatch::default()
-        };
-        let mut hosts: HashMap<String, (i64, i64), FastHash> =
-            HashMap::with_capacity_and_hasher(self.records.len(), FastHash::default());
-        let mut sight = |id: &str, seen: &Seen| match hosts.get_mut(id) {
-            // Most hosts are seen in several records: look up before allocating a key.
-            Some((first, last)) => {
-                *first = (*first).min(seen.first);
-                *last = (*last).max(seen.last);
-            }
-            None => {
-                hosts.insert(id.to_owned(), (seen.first, seen.last));
-            }
-        };
-        let mut unclassified: HashMap<String, (String, String), FastHash> = HashMap::default();
-        batch.resolutions.reserve(self.records.len());
-        for (key, seen) in self.records {
-            let mut parts = key.splitn(4, SEP);
-            let (Some(name), Some(code), Some(tag), Some(value)) =
-                (parts.next(), parts.next(), parts.next(), parts.next())
-            else {
-                unreachable!("aggregation keys always have four parts")
-            };
-            let rtype = char_type(code);
-            let kind = match tag {
-                "a" => ValueKind::Address,
-                "n" => ValueKind::Name,
-                _ => ValueKind::Unclassified,
-            };
-            let record_type = rtype.name().into_owned();
-            sight(name, &seen);
-            let artifact_id = match kind {
-                ValueKind::Address | ValueKind::Name => {
-                    sight(value, &seen);
-                    value.to_owned()
+            resolutions,
+            hosts,
+            subdomains,
+            unclassified,
+        }
+    }
+
+    /// One resolution per record, sorted by id.
+    fn resolutions(&self) -> Vec<Resolution> {
+        let mut resolutions: Vec<Resolution> = self
+            .records
+            .iter()
+            .map(|(key, seen)| {
+                let key = Key::parse(key);
+                let record_type = key.rtype.name().into_owned();
+                let artifact_id = match key.kind {
+                    ValueKind::Address | ValueKind::Name => key.value.to_owned(),
+                    ValueKind::Unclassified => encode_key(&[record_type.as_str(), key.value]),
+                };
+                Resolution {
+                    id: passive_dns_id(key.name, &record_type, key.value),
+                    name: key.name.to_owned(),
+                    record_type,
+                    artifact_type: key.kind.artifact_type(),
+                    artifact_id,
+                    first_seen: seen.first,
+                    last_seen: seen.last,
+                    observations: seen.count,
                 }
+            })
+            .collect();
+        resolutions.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        resolutions
+    }
+
+    /// Hosts, subdomains and unclassified values, each sorted by id.
+    fn sightings(
+        &self,
+    ) -> (
+        Vec<HostSighting>,
+        Vec<SubdomainSighting>,
+        Vec<UnclassifiedValue>,
+    ) {
+        // Host ids borrow from the keys: most hosts appear in several records.
+        let mut hosts: HashMap<&str, (i64, i64), FastHash> =
+            HashMap::with_capacity_and_hasher(self.records.len(), FastHash::default());
+        let mut sight = |id, seen: &Seen| {
+            let (first, last) = hosts.entry(id).or_insert((seen.first, seen.last));
+            *first = (*first).min(seen.first);
+            *last = (*last).max(seen.last);
+        };
+        let mut unclassified: HashMap<String, UnclassifiedValue, FastHash> = HashMap::default();
+        for (key, seen) in &self.records {
+            let key = Key::parse(key);
+            sight(key.name, seen);
+            match key.kind {
+                ValueKind::Address | ValueKind::Name => sight(key.value, seen),
                 ValueKind::Unclassified => {
-                    let id = encode_key(&[record_type.as_str(), value]);
+                    let kind = key.rtype.name().into_owned();
+                    let id = encode_key(&[kind.as_str(), key.value]);
                     unclassified
                         .entry(id.clone())
-                        .or_insert_with(|| (record_type.clone(), value.to_owned()));
-                    id
+                        .or_insert_with(|| UnclassifiedValue {
+                            id,
+                            kind,
+                            value: key.value.to_owned(),
+                        });
                 }
-            };
-            batch.resolutions.push(Resolution {
-                id: passive_dns_id(name, &record_type, value),
-                name: name.to_owned(),
-                record_type,
-                artifact_type: kind.artifact_type(),
-                artifact_id,
-                first_seen: seen.first,
-                last_seen: seen.last,
-                observations: seen.count,
-            });
+            }
         }
-        let mut implied: HashMap<&str, (), FastHash> = HashMap::default();
-        for (id, (first, _)) in &hosts {
+        let mut subdomains = Vec::new();
+        let mut implied: Vec<&str> = Vec::new();
+        for (&id, (first, _)) in &hosts {
             if host_type(id) == "ipAddress" {
                 continue;
             }
@@ -237,34 +265,65 @@ impl Aggregated {
             if registrable == id {
                 continue;
             }
-            batch.subdomains.push(SubdomainSighting {
-                id: encode_key(&[id.as_str(), registrable]),
-                host: id.clone(),
+            subdomains.push(SubdomainSighting {
+                id: encode_key(&[id, registrable]),
+                host: id.to_owned(),
                 parent: registrable.to_owned(),
                 first_seen: *first,
             });
             if !hosts.contains_key(registrable) {
-                implied.insert(registrable, ());
+                implied.push(registrable);
             }
         }
-        let implied: Vec<String> = implied.into_keys().map(str::to_owned).collect();
-        batch.hosts = hosts
+        subdomains.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        let mut all: Vec<(&str, Option<(i64, i64)>)> = hosts
+            .into_iter()
+            .map(|(id, seen)| (id, Some(seen)))
+            .chain(implied.into_iter().map(|id| (id, None)))
+            .collect();
+        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        // Several subdomains imply the same registrable domain.
+        all.dedup_by(|b, a| a.0 == b.0);
+        let hosts = all
             .into_iter()
             .map(|(id, seen)| HostSighting {
-                id,
-                seen: Some(seen),
+                id: id.to_owned(),
+                seen,
             })
-            .chain(
-                implied
-                    .into_iter()
-                    .map(|id| HostSighting { id, seen: None }),
-            )
             .collect();
-        batch.unclassified = unclassified
-            .into_iter()
-            .map(|(id, (kind, value))| UnclassifiedValue { id, kind, value })
-            .collect();
-        batch
+        let mut unclassified: Vec<UnclassifiedValue> = unclassified.into_values().collect();
+        unclassified.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        (hosts, subdomains, unclassified)
+    }
+}
+
+/// The parts of an aggregation key.
+struct Key<'a> {
+    name: &'a str,
+    rtype: RecordType,
+    kind: ValueKind,
+    value: &'a str,
+}
+
+impl<'a> Key<'a> {
+    fn parse(key: &'a str) -> Self {
+        let mut parts = key.splitn(4, SEP);
+        let (Some(name), Some(code), Some(tag), Some(value)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            unreachable!("aggregation keys always have four parts")
+        };
+        let kind = match tag {
+            "a" => ValueKind::Address,
+            "n" => ValueKind::Name,
+            _ => ValueKind::Unclassified,
+        };
+        Self {
+            name,
+            rtype: char_type(code),
+            kind,
+            value,
+        }
     }
 }
 
