@@ -6,8 +6,10 @@
 use super::observation::{DnsSink, Observation, ObservationError, Rdata};
 use super::rtype::RecordType;
 use crate::report::{Reject, Report};
+use std::borrow::Borrow;
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::hash::{Hash, Hasher};
+use std::net::{IpAddr, Ipv4Addr};
 use tigr_model::batch::{DnsBatch, HostSighting, Resolution, SubdomainSighting, UnclassifiedValue};
 use tigr_model::id::{encode_key, host_type, normalize_name, passive_dns_id};
 
@@ -51,11 +53,68 @@ impl Seen {
     }
 }
 
+/// Keys this long or shorter (most) are stored in the map's entries themselves.
+const INLINE_KEY: usize = 54;
+
+/// An aggregation key as the map holds it. Aggregation is bound by memory latency (every observation looks up a
+/// map far larger than the CPU caches), so a key is kept where the lookup finds its entry when it fits, instead of
+/// behind a pointer that costs a second cache miss.
+#[derive(Debug)]
+enum StoredKey {
+    Inline { len: u8, bytes: [u8; INLINE_KEY] },
+    Heap(Box<[u8]>),
+}
+
+impl StoredKey {
+    fn new(key: &[u8]) -> Self {
+        match u8::try_from(key.len()) {
+            Ok(len) if key.len() <= INLINE_KEY => {
+                let mut bytes = [0; INLINE_KEY];
+                bytes[..key.len()].copy_from_slice(key);
+                Self::Inline { len, bytes }
+            }
+            _ => Self::Heap(key.into()),
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Self::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Self::Heap(bytes) => bytes,
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(self.bytes()).expect("keys are made from strings")
+    }
+}
+
+// Lookups go by `&[u8]`: equality and hashing are those of the bytes.
+impl Borrow<[u8]> for StoredKey {
+    fn borrow(&self) -> &[u8] {
+        self.bytes()
+    }
+}
+
+impl PartialEq for StoredKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes() == other.bytes()
+    }
+}
+
+impl Eq for StoredKey {}
+
+impl Hash for StoredKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.bytes().hash(state);
+    }
+}
+
 /// Aggregates observations into distinct records until it holds `max_records`, then wants draining.
 #[derive(Debug)]
 pub struct Aggregator {
     /// `name SEP type SEP kind SEP value` → sightings (the type as one char, see [`type_char`]).
-    records: HashMap<Box<str>, Seen, FastHash>,
+    records: HashMap<StoredKey, Seen, FastHash>,
     max_records: usize,
     observations: u64,
     key: String,
@@ -109,11 +168,11 @@ impl Aggregator {
         key.push(SEP);
         let kind = push_value(key, o.rtype, o.rdata)?;
         key.replace_range(kind_at..kind_at + 1, kind_tag(kind));
-        match self.records.get_mut(key.as_str()) {
+        match self.records.get_mut(key.as_bytes()) {
             Some(seen) => seen.merge(o.first_seen, o.last_seen, o.count),
             None => {
                 self.records.insert(
-                    key.as_str().into(),
+                    StoredKey::new(key.as_bytes()),
                     Seen {
                         first: o.first_seen,
                         last: o.last_seen,
@@ -150,7 +209,7 @@ impl Aggregator {
 /// Aggregated records taken out of an [`Aggregator`], not yet expanded into a store batch.
 #[derive(Debug)]
 pub struct Aggregated {
-    records: HashMap<Box<str>, Seen, FastHash>,
+    records: HashMap<StoredKey, Seen, FastHash>,
     collected: i64,
 }
 
@@ -196,7 +255,7 @@ impl Aggregated {
             .records
             .iter()
             .map(|(key, seen)| {
-                let key = Key::parse(key);
+                let key = Key::parse(key.as_str());
                 let record_type = key.rtype.name().into_owned();
                 let artifact_id = match key.kind {
                     ValueKind::Address | ValueKind::Name => key.value.to_owned(),
@@ -236,7 +295,7 @@ impl Aggregated {
         };
         let mut unclassified: HashMap<String, UnclassifiedValue, FastHash> = HashMap::default();
         for (key, seen) in &self.records {
-            let key = Key::parse(key);
+            let key = Key::parse(key.as_str());
             sight(key.name, seen);
             match key.kind {
                 ValueKind::Address | ValueKind::Name => sight(key.value, seen),
@@ -384,6 +443,12 @@ fn push_value(
         (Rdata::Text(text), _) => text.trim(),
     };
     if let Some(family) = family {
+        // Text the IPv4 parser accepts is already canonical (it refuses leading zeros and anything around the
+        // address): no need to format it again.
+        if family == 4 && text.parse::<Ipv4Addr>().is_ok() {
+            out.push_str(text);
+            return Ok(ValueKind::Address);
+        }
         let ip = text
             .parse::<IpAddr>()
             .ok()
@@ -679,5 +744,30 @@ mod tests {
             [2, 1]
         );
         assert_eq!(batches.remove(0).into_batch().collected, 7);
+    }
+
+    #[test]
+    fn short_and_long_keys_merge_alike() {
+        let long = format!("{}.example.com", "label".repeat(20));
+        let mut agg = Aggregator::new(10);
+        for (name, time) in [
+            ("a.example.com", 2),
+            (&long, 3),
+            ("a.example.com", 1),
+            (&long, 4),
+        ] {
+            agg.add(&obs(name, "A", "192.0.2.1", time)).unwrap();
+        }
+        assert!(matches!(
+            agg.records.keys().map(|k| k.bytes().len()).max(),
+            Some(len) if len > INLINE_KEY
+        ));
+        assert_eq!(
+            record_lines(&agg.drain(0)),
+            [
+                "a.example.com A ipAddress:192.0.2.1 1..2 x2".to_owned(),
+                format!("{long} A ipAddress:192.0.2.1 3..4 x2"),
+            ]
+        );
     }
 }
