@@ -526,6 +526,30 @@ impl<F: FnMut(Aggregated)> Aggregating<F> {
             (self.flush)(taken);
         }
     }
+
+    /// Adds the records another aggregator holds (one that read another part of the input), handing over what is
+    /// held whenever the aggregator fills up on the way. Rejects and counts are the caller's to merge.
+    pub fn absorb(&mut self, other: Aggregator) {
+        let own = &mut self.aggregator;
+        own.observations += other.observations;
+        if own.records.is_empty() && other.records.len() < own.max_records {
+            // The usual case (the first part of an input): take the map as it is instead of rehashing every key.
+            own.records = other.records;
+            return;
+        }
+        for (key, seen) in other.records {
+            let own = &mut self.aggregator;
+            match own.records.get_mut(key.bytes()) {
+                Some(held) => held.merge(seen.first, seen.last, seen.count),
+                None => {
+                    own.records.insert(key, seen);
+                }
+            }
+            if own.is_full() {
+                self.flush();
+            }
+        }
+    }
 }
 
 impl<F: FnMut(Aggregated)> DnsSink for Aggregating<F> {
@@ -767,6 +791,56 @@ mod tests {
             [
                 "a.example.com A ipAddress:192.0.2.1 1..2 x2".to_owned(),
                 format!("{long} A ipAddress:192.0.2.1 3..4 x2"),
+            ]
+        );
+    }
+
+    #[test]
+    fn absorbing_merges_and_flushes_when_full() {
+        let part = |names: &[&str], time| {
+            let mut agg = Aggregator::new(10);
+            for name in names {
+                agg.add(&obs(name, "A", "192.0.2.1", time)).unwrap();
+            }
+            agg
+        };
+        let mut batches = Vec::new();
+        let mut sink = Aggregating::new(3, || 0, |b| batches.push(b));
+        sink.absorb(part(&["a.example.com", "b.example.com"], 5));
+        sink.absorb(part(
+            &["b.example.com", "c.example.com", "d.example.com"],
+            9,
+        ));
+        sink.flush();
+        drop(sink);
+        assert!(batches.iter().all(|b| b.len() <= 3));
+        // A record may be split over two batches (the store merges them): merge them here the same way.
+        let mut merged: HashMap<String, Seen> = HashMap::new();
+        for batch in batches {
+            for r in batch.into_batch().resolutions {
+                let seen = (r.first_seen, r.last_seen, r.observations);
+                merged
+                    .entry(r.name)
+                    .and_modify(|s| s.merge(seen.0, seen.1, seen.2))
+                    .or_insert(Seen {
+                        first: seen.0,
+                        last: seen.1,
+                        count: seen.2,
+                    });
+            }
+        }
+        let mut lines: Vec<String> = merged
+            .into_iter()
+            .map(|(name, s)| format!("{name} {}..{} x{}", s.first, s.last, s.count))
+            .collect();
+        lines.sort();
+        assert_eq!(
+            lines,
+            [
+                "a.example.com 5..5 x1",
+                "b.example.com 5..9 x2",
+                "c.example.com 9..9 x1",
+                "d.example.com 9..9 x1",
             ]
         );
     }
