@@ -251,7 +251,7 @@ impl Aggregated {
 
     /// One resolution per record, sorted by id.
     fn resolutions(&self) -> Vec<Resolution> {
-        let mut resolutions: Vec<Resolution> = self
+        let resolutions: Vec<Resolution> = self
             .records
             .iter()
             .map(|(key, seen)| {
@@ -273,8 +273,7 @@ impl Aggregated {
                 }
             })
             .collect();
-        resolutions.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-        resolutions
+        sorted_by_id(resolutions, |r| &r.id)
     }
 
     /// Hosts, subdomains and unclassified values, each sorted by id.
@@ -285,20 +284,22 @@ impl Aggregated {
         Vec<SubdomainSighting>,
         Vec<UnclassifiedValue>,
     ) {
-        // Host ids borrow from the keys: most hosts appear in several records.
-        let mut hosts: HashMap<&str, (i64, i64), FastHash> =
-            HashMap::with_capacity_and_hasher(self.records.len(), FastHash::default());
-        let mut sight = |id, seen: &Seen| {
-            let (first, last) = hosts.entry(id).or_insert((seen.first, seen.last));
+        // Host ids borrow from the keys (most hosts appear in several records), with their sightings and whether
+        // they are known to be addresses.
+        let mut hosts: HashMap<&str, (i64, i64, bool), FastHash> =
+            HashMap::with_capacity_and_hasher(2 * self.records.len(), FastHash::default());
+        let mut sight = |id, seen: &Seen, address| {
+            let (first, last, _) = hosts.entry(id).or_insert((seen.first, seen.last, address));
             *first = (*first).min(seen.first);
             *last = (*last).max(seen.last);
         };
         let mut unclassified: HashMap<String, UnclassifiedValue, FastHash> = HashMap::default();
         for (key, seen) in &self.records {
             let key = Key::parse(key.as_str());
-            sight(key.name, seen);
+            sight(key.name, seen, false);
             match key.kind {
-                ValueKind::Address | ValueKind::Name => sight(key.value, seen),
+                ValueKind::Address => sight(key.value, seen, true),
+                ValueKind::Name => sight(key.value, seen, false),
                 ValueKind::Unclassified => {
                     let kind = key.rtype.name().into_owned();
                     let id = encode_key(&[kind.as_str(), key.value]);
@@ -314,8 +315,9 @@ impl Aggregated {
         }
         let mut subdomains = Vec::new();
         let mut implied: Vec<&str> = Vec::new();
-        for (&id, (first, _)) in &hosts {
-            if host_type(id) == "ipAddress" {
+        for (&id, &(first, _, address)) in &hosts {
+            // Names are checked too: an owner name may be an address literal.
+            if address || host_type(id) == "ipAddress" {
                 continue;
             }
             let Some(registrable) = registrable_domain(id) else {
@@ -328,19 +330,18 @@ impl Aggregated {
                 id: encode_key(&[id, registrable]),
                 host: id.to_owned(),
                 parent: registrable.to_owned(),
-                first_seen: *first,
+                first_seen: first,
             });
             if !hosts.contains_key(registrable) {
                 implied.push(registrable);
             }
         }
-        subdomains.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-        let mut all: Vec<(&str, Option<(i64, i64)>)> = hosts
+        let all: Vec<(&str, Option<(i64, i64)>)> = hosts
             .into_iter()
-            .map(|(id, seen)| (id, Some(seen)))
+            .map(|(id, (first, last, _))| (id, Some((first, last))))
             .chain(implied.into_iter().map(|id| (id, None)))
             .collect();
-        all.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut all = sorted_by_id(all, |host| host.0);
         // Several subdomains imply the same registrable domain.
         all.dedup_by(|b, a| a.0 == b.0);
         let hosts = all
@@ -350,10 +351,39 @@ impl Aggregated {
                 seen,
             })
             .collect();
-        let mut unclassified: Vec<UnclassifiedValue> = unclassified.into_values().collect();
-        unclassified.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-        (hosts, subdomains, unclassified)
+        (
+            hosts,
+            sorted_by_id(subdomains, |s| &s.id),
+            sorted_by_id(unclassified.into_values().collect(), |u| &u.id),
+        )
     }
+}
+
+/// `items` sorted by the text `id` gives. Items come by the hundred thousand, and comparing two ids read through
+/// pointers costs two cache misses: the sort compares 16-byte prefixes kept beside the positions instead, and reads
+/// ids only to break ties.
+fn sorted_by_id<T>(items: Vec<T>, id: impl Fn(&T) -> &str) -> Vec<T> {
+    // Zero-padded big-endian prefixes order as the texts they start do.
+    let prefix = |text: &str| {
+        let mut bytes = [0; 16];
+        let n = text.len().min(16);
+        bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
+        u128::from_be_bytes(bytes)
+    };
+    let mut order: Vec<(u128, usize)> = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (prefix(id(item)), i))
+        .collect();
+    order.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| id(&items[a.1]).cmp(id(&items[b.1])))
+    });
+    let mut items: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .map(|(_, i)| items[i].take().expect("every position appears once"))
+        .collect()
 }
 
 /// The parts of an aggregation key.
@@ -768,6 +798,26 @@ mod tests {
             [2, 1]
         );
         assert_eq!(batches.remove(0).into_batch().collected, 7);
+    }
+
+    #[test]
+    fn sorting_by_id_orders_as_the_ids_do() {
+        let ids = [
+            "b",
+            "",
+            "a",
+            "abcdefghijklmnop",
+            "abcdefghijklmnopq",
+            "abcdefghijklmnopa",
+            "a\0",
+            "ab",
+            "é",
+            "z",
+            "abcdefghijklmnoo",
+        ];
+        let mut expected: Vec<&str> = ids.to_vec();
+        expected.sort();
+        assert_eq!(sorted_by_id(ids.to_vec(), |id| id), expected);
     }
 
     #[test]
