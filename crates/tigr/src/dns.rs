@@ -28,6 +28,10 @@ use tigr_store::Store;
 /// Batches queued for the writer before the parser waits.
 pub const WRITE_QUEUE: usize = 2;
 
+/// Most threads reading one file. They share `--batch-records`: with many more, each one's share gets small enough
+/// that partial aggregates are flushed and records written over and over, which costs more than parsing gains.
+pub const MAX_READ_THREADS: usize = 4;
+
 /// The DNS input formats `tigr ingest` reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DnsFormat {
@@ -78,7 +82,9 @@ impl Default for DnsOptions {
         Self {
             max_records: 1_000_000,
             progress: true,
-            read_threads: std::thread::available_parallelism().map_or(1, usize::from),
+            read_threads: std::thread::available_parallelism()
+                .map_or(1, usize::from)
+                .min(MAX_READ_THREADS),
             min_piece: 16 << 20,
         }
     }
