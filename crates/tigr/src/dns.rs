@@ -28,8 +28,7 @@ use tigr_store::Store;
 /// Batches queued for the writer before the parser waits.
 pub const WRITE_QUEUE: usize = 2;
 
-/// Most threads reading one file. They share `--batch-records`: with many more, each one's share gets small enough
-/// that partial aggregates are flushed and records written over and over, which costs more than parsing gains.
+/// Most threads reading one file.
 pub const MAX_READ_THREADS: usize = 4;
 
 /// The DNS input formats `tigr ingest` reads.
@@ -75,6 +74,11 @@ pub struct DnsOptions {
     pub read_threads: usize,
     /// The smallest piece worth a thread of its own, in bytes.
     pub min_piece: u64,
+    /// The smallest share of `max_records` a thread reading a piece gets. The threads see mostly the same records,
+    /// so small shares fill up and get flushed again and again, each flush rewriting records already written: that
+    /// costs more than parsing on more threads gains (a 250,000-record limit shared by two threads took half as
+    /// long again as one thread on the benchmark data).
+    pub min_share: usize,
 }
 
 impl Default for DnsOptions {
@@ -86,6 +90,7 @@ impl Default for DnsOptions {
                 .map_or(1, usize::from)
                 .min(MAX_READ_THREADS),
             min_piece: 16 << 20,
+            min_share: 500_000,
         }
     }
 }
@@ -422,7 +427,8 @@ fn read_file<F: FnMut(Aggregated)>(
 }
 
 /// The byte ranges to read `path` in on several threads, if that is worth it: a regular, uncompressed file of a
-/// format whose lines stand alone, large enough to give at least two threads [`DnsOptions::min_piece`] bytes each.
+/// format whose lines stand alone, large enough to give at least two threads [`DnsOptions::min_piece`] bytes each,
+/// read with a `--batch-records` limit that gives each at least [`DnsOptions::min_share`] records.
 fn pieces_of(
     format: &DnsFormat,
     path: &Path,
@@ -436,6 +442,7 @@ fn pieces_of(
     let metadata = file.metadata().with_context(|| format!("reading {name}"))?;
     let threads = options
         .read_threads
+        .min(options.max_records / options.min_share.max(1))
         .min(usize::try_from(metadata.len() / options.min_piece.max(1)).unwrap_or(usize::MAX));
     if !metadata.is_file() || threads < 2 {
         return Ok(None);
@@ -689,6 +696,35 @@ mod tests {
     }
 
     #[test]
+    fn only_large_plain_files_with_large_shares_are_read_in_pieces() {
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        file.write_all(&cof_input()).expect("write");
+        let options = DnsOptions {
+            read_threads: 4,
+            min_piece: 1000,
+            max_records: 1_000_000,
+            ..DnsOptions::default()
+        };
+        let pieces = |format: &DnsFormat, options: &DnsOptions| {
+            pieces_of(format, file.path(), "f", options)
+                .expect("readable")
+                .map(|ranges| ranges.len())
+        };
+        assert_eq!(pieces(&DnsFormat::Cof, &options), Some(2));
+        assert_eq!(pieces(&DnsFormat::ZeekDns, &options), None);
+        let small_share = DnsOptions {
+            max_records: 999_999,
+            ..options.clone()
+        };
+        assert_eq!(pieces(&DnsFormat::Cof, &small_share), None);
+        let small_file = DnsOptions {
+            min_piece: 1 << 30,
+            ..options
+        };
+        assert_eq!(pieces(&DnsFormat::Cof, &small_file), None);
+    }
+
+    #[test]
     fn pieces_read_in_parallel_give_what_one_thread_gives() {
         let mut file = tempfile::NamedTempFile::new().expect("temp file");
         file.write_all(&cof_input()).expect("write");
@@ -706,6 +742,7 @@ mod tests {
                 progress: false,
                 read_threads: threads,
                 min_piece: 1,
+                min_share: 1,
             };
             let (summary, content) = ingest_into_fresh_store(file.path(), &pieces);
             assert_eq!(
