@@ -40,27 +40,39 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
+/// How an input starting with `head` (its first 4 bytes or more) is compressed.
+pub fn compression_of(head: &[u8]) -> Compression {
+    if head.starts_with(ZSTD_MAGIC) {
+        Compression::Zstd
+    } else if head.starts_with(GZIP_MAGIC) {
+        Compression::Gzip
+    } else {
+        Compression::None
+    }
+}
+
 /// Looks at the first bytes of `raw` and returns a reader of the decompressed content.
 pub fn decompressed<R: Read + Send + 'static>(
     raw: R,
 ) -> io::Result<(Compression, Box<dyn BufRead + Send>)> {
     let mut raw = BufReader::with_capacity(BUFFER, raw);
-    let head = raw.fill_buf()?;
-    if head.starts_with(ZSTD_MAGIC) {
-        let decoder = ruzstd::decoding::StreamingDecoder::new(raw)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("zstd: {e}")))?;
-        Ok((
-            Compression::Zstd,
-            Box::new(BufReader::with_capacity(BUFFER, decoder)),
-        ))
-    } else if head.starts_with(GZIP_MAGIC) {
-        let decoder = flate2::bufread::MultiGzDecoder::new(raw);
-        Ok((
-            Compression::Gzip,
-            Box::new(BufReader::with_capacity(BUFFER, decoder)),
-        ))
-    } else {
-        Ok((Compression::None, Box::new(raw)))
+    match compression_of(raw.fill_buf()?) {
+        Compression::Zstd => {
+            let decoder = ruzstd::decoding::StreamingDecoder::new(raw)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("zstd: {e}")))?;
+            Ok((
+                Compression::Zstd,
+                Box::new(BufReader::with_capacity(BUFFER, decoder)),
+            ))
+        }
+        Compression::Gzip => {
+            let decoder = flate2::bufread::MultiGzDecoder::new(raw);
+            Ok((
+                Compression::Gzip,
+                Box::new(BufReader::with_capacity(BUFFER, decoder)),
+            ))
+        }
+        Compression::None => Ok((Compression::None, Box::new(raw))),
     }
 }
 

@@ -7,14 +7,23 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 const JOINER: &str = "$$";
 
 /// Encodes natural-key parts into an opaque id.
 pub fn encode_key<S: AsRef<str>>(parts: &[S]) -> String {
-    let joined: Vec<String> = parts.iter().map(|p| escape(p.as_ref())).collect();
-    STANDARD.encode(joined.join(JOINER))
+    // One buffer for the joined parts: bulk DNS ingest makes ids by the million.
+    let mut joined =
+        String::with_capacity(parts.iter().map(|p| p.as_ref().len() + JOINER.len()).sum());
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            joined.push_str(JOINER);
+        }
+        joined.push_str(&escape(part.as_ref()));
+    }
+    STANDARD.encode(joined)
 }
 
 /// Decodes an id made by [`encode_key`] (also accepting URL-safe and unpadded base64) back into its parts.
@@ -26,11 +35,11 @@ pub fn decode_key(id: &str) -> Option<Vec<String>> {
     text.split(JOINER).map(unescape).collect()
 }
 
-fn escape(part: &str) -> String {
+fn escape(part: &str) -> Cow<'_, str> {
     if !part.contains(['$', '%']) {
-        return part.to_owned();
+        return Cow::Borrowed(part);
     }
-    part.replace('%', "%25").replace('$', "%24")
+    Cow::Owned(part.replace('%', "%25").replace('$', "%24"))
 }
 
 fn unescape(part: &str) -> Option<String> {

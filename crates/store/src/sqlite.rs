@@ -349,38 +349,116 @@ fn apply_entity(conn: &Connection, e: &Entity, stats: &mut ApplyStats) -> Result
     Ok(())
 }
 
+/// The host sighting upsert: earliest first seen, latest last seen.
+const HOST_SEEN_UPSERT: &str = "INSERT INTO \"host\" (id, \"type\", \"firstSeenDateTime\", \"lastSeenDateTime\") VALUES (?1, ?2, ?3, ?4) \
+     ON CONFLICT(id) DO UPDATE SET \
+     \"firstSeenDateTime\" = COALESCE(min(excluded.\"firstSeenDateTime\", \"firstSeenDateTime\"), excluded.\"firstSeenDateTime\", \"firstSeenDateTime\"), \
+     \"lastSeenDateTime\" = COALESCE(max(excluded.\"lastSeenDateTime\", \"lastSeenDateTime\"), excluded.\"lastSeenDateTime\", \"lastSeenDateTime\")";
+
+/// A host implied rather than seen (a registrable domain, a link's target): only made to exist.
+const HOST_IMPLIED_INSERT: &str =
+    "INSERT INTO \"host\" (id, \"type\") VALUES (?1, ?2) ON CONFLICT(id) DO NOTHING";
+
 /// Records a host sighting (earliest first, latest last seen), or only makes sure the host exists when it was
 /// implied rather than seen. Returns whether a stub row was created for an implied host.
 fn upsert_host_seen(conn: &Connection, host: &HostSighting) -> Result<bool> {
     let ty = host_type(&host.id);
     match host.seen {
         Some((first, last)) => {
-            conn.prepare_cached(
-                "INSERT INTO \"host\" (id, \"type\", \"firstSeenDateTime\", \"lastSeenDateTime\") VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT(id) DO UPDATE SET \
-                 \"firstSeenDateTime\" = COALESCE(min(excluded.\"firstSeenDateTime\", \"firstSeenDateTime\"), excluded.\"firstSeenDateTime\", \"firstSeenDateTime\"), \
-                 \"lastSeenDateTime\" = COALESCE(max(excluded.\"lastSeenDateTime\", \"lastSeenDateTime\"), excluded.\"lastSeenDateTime\", \"lastSeenDateTime\")",
-            )?
-            .execute(rusqlite::params![host.id, ty, first, last])?;
+            conn.prepare_cached(HOST_SEEN_UPSERT)?
+                .execute(rusqlite::params![host.id, ty, first, last])?;
             Ok(false)
         }
         None => Ok(conn
-            .prepare_cached(
-                "INSERT INTO \"host\" (id, \"type\") VALUES (?1, ?2) ON CONFLICT(id) DO NOTHING",
-            )?
+            .prepare_cached(HOST_IMPLIED_INSERT)?
             .execute(rusqlite::params![host.id, ty])?
             > 0),
     }
 }
 
-/// The passive DNS write path: four prepared upserts, no JSON, no per-row SQL building.
+/// The passive DNS write path: four prepared upserts, no JSON, no per-row SQL building. A table the batch outgrows
+/// ([`Rebuild`]) has its secondary indexes rebuilt after the rows are in rather than updated row by row.
 fn apply_dns(conn: &Connection, batch: &DnsBatch) -> Result<ApplyStats> {
+    let rebuild = Rebuild::start(
+        conn,
+        &[
+            ("host", batch.hosts.len()),
+            ("passiveDnsRecord", batch.resolutions.len()),
+            ("subdomain", batch.subdomains.len()),
+        ],
+    )?;
+    let stats = upsert_dns(conn, batch)?;
+    rebuild.finish(conn)?;
+    Ok(stats)
+}
+
+/// Secondary indexes dropped for a bulk write and created again after it, in the same transaction: readers on other
+/// connections go on seeing the store as it was until the commit, and a crash before it leaves the store intact.
+///
+/// Inserting rows in one B-tree's order scatters them over every other index, so each row costs a random insertion
+/// per index; building an index afresh sorts its entries once and writes full pages in order. That is cheaper once
+/// the batch holds at least twice the rows the table already has (rebuilding also re-reads what is there).
+#[must_use]
+struct Rebuild {
+    /// Name and `CREATE INDEX` statement of each dropped index, as the schema has it.
+    indexes: Vec<(String, String)>,
+}
+
+impl Rebuild {
+    /// Drops the secondary indexes of each table whose batch rows (`(table, rows)`) are at least twice its rows.
+    fn start(conn: &Connection, tables: &[(&str, usize)]) -> Result<Self> {
+        let mut indexes = Vec::new();
+        for &(table, rows) in tables {
+            if rows == 0 || holds_at_least(conn, table, rows / 2)? {
+                continue;
+            }
+            let mut statement = conn.prepare_cached(
+                "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL",
+            )?;
+            let found = statement
+                .query_map([table], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<rusqlite::Result<Vec<(String, String)>>>()?;
+            for (name, _) in &found {
+                conn.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+            }
+            indexes.extend(found);
+        }
+        Ok(Self { indexes })
+    }
+
+    /// Creates the dropped indexes again.
+    fn finish(self, conn: &Connection) -> Result<()> {
+        for (_, sql) in &self.indexes {
+            conn.execute_batch(sql)?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether `table` has `rows` rows or more (counting no further).
+fn holds_at_least(conn: &Connection, table: &str, rows: usize) -> Result<bool> {
+    let limit = i64::try_from(rows).unwrap_or(i64::MAX);
+    let held: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM (SELECT 1 FROM \"{table}\" LIMIT ?1)"
+        ))?
+        .query_row([limit], |row| row.get(0))?;
+    Ok(held >= limit)
+}
+
+fn upsert_dns(conn: &Connection, batch: &DnsBatch) -> Result<ApplyStats> {
     let mut stats = ApplyStats::default();
-    // In key order, each statement walks its primary-key B-tree forward instead of jumping around it.
-    let mut hosts: Vec<_> = batch.hosts.iter().collect();
-    hosts.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-    for host in hosts {
-        stats.stubs += u64::from(upsert_host_seen(conn, host)?);
+    let mut host_seen = conn.prepare_cached(HOST_SEEN_UPSERT)?;
+    let mut host_implied = conn.prepare_cached(HOST_IMPLIED_INSERT)?;
+    // Items come sorted by id (see DnsBatch): each statement walks its primary-key B-tree forward.
+    for host in &batch.hosts {
+        let ty = host_type(&host.id);
+        match host.seen {
+            Some((first, last)) => {
+                host_seen.execute(rusqlite::params![host.id, ty, first, last])?;
+            }
+            None => stats.stubs += host_implied.execute(rusqlite::params![host.id, ty])? as u64,
+        }
         stats.entities += 1;
     }
     let mut artifact = conn.prepare_cached(
@@ -402,9 +480,7 @@ fn apply_dns(conn: &Connection, batch: &DnsBatch) -> Result<ApplyStats> {
          \"artifactType\" = excluded.\"artifactType\", \"parentHost\" = excluded.\"parentHost\", \
          \"observations\" = COALESCE(\"observations\", 0) + excluded.\"observations\"",
     )?;
-    let mut resolutions: Vec<_> = batch.resolutions.iter().collect();
-    resolutions.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-    for r in resolutions {
+    for r in &batch.resolutions {
         record.execute(rusqlite::params![
             r.id,
             batch.collected,
@@ -424,9 +500,7 @@ fn apply_dns(conn: &Connection, batch: &DnsBatch) -> Result<ApplyStats> {
          \"firstSeenDateTime\" = COALESCE(min(excluded.\"firstSeenDateTime\", \"firstSeenDateTime\"), excluded.\"firstSeenDateTime\"), \
          \"host\" = excluded.\"host\", \"parent\" = excluded.\"parent\"",
     )?;
-    let mut subdomains: Vec<_> = batch.subdomains.iter().collect();
-    subdomains.sort_unstable_by(|a, b| a.id.cmp(&b.id));
-    for s in subdomains {
+    for s in &batch.subdomains {
         subdomain.execute(rusqlite::params![s.id, s.first_seen, s.host, s.parent])?;
         stats.entities += 1;
     }
@@ -832,6 +906,82 @@ mod tests {
                 Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?.join("; "))
             })
             .expect("explain")
+    }
+
+    /// `count` A records `name-i.example.com → 192.0.2.x` seen at `time` (seconds), expanded as DNS ingest does.
+    fn a_records(count: usize, time: i64) -> DnsBatch {
+        use tigr_ingest::dns::{Aggregator, Observation, Rdata, RecordType};
+        let mut aggregator = Aggregator::new(count);
+        for i in 0..count {
+            let name = format!("name-{i}.example.com");
+            let value = format!("192.0.2.{}", i % 200);
+            let observation =
+                Observation::once(&name, RecordType::A, Rdata::Text(&value), time * 1_000_000);
+            aggregator.add(&observation).expect("a valid observation");
+        }
+        aggregator.drain(time * 1_000_000)
+    }
+
+    fn dns_indexes(store: &SqliteStore) -> Vec<(String, String)> {
+        store
+            .read(|conn| {
+                let mut stmt = conn.prepare(
+                    "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL \
+                     AND tbl_name IN ('host', 'passiveDnsRecord', 'subdomain') ORDER BY name",
+                )?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            })
+            .expect("schema")
+    }
+
+    #[test]
+    fn large_dns_batches_rebuild_the_indexes_small_ones_update_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SqliteStore::open(dir.path()).expect("open");
+        let indexes = dns_indexes(&store);
+        assert_eq!(indexes.len(), 6);
+        {
+            let conn = store.writer.lock().expect("writer");
+            // An empty table is outgrown by a batch of two rows, never by one.
+            let rebuild =
+                Rebuild::start(&conn, &[("passiveDnsRecord", 2), ("subdomain", 1)]).expect("start");
+            assert_eq!(rebuild.indexes.len(), 4);
+            rebuild.finish(&conn).expect("finish");
+        }
+        // Into the empty store (rebuilt), then on top of it (updated in place): the same merges either way.
+        store
+            .apply_dns(&a_records(300, 1_700_000_000))
+            .expect("bulk");
+        {
+            let conn = store.writer.lock().expect("writer");
+            assert!(holds_at_least(&conn, "passiveDnsRecord", 300).expect("count"));
+            assert!(!holds_at_least(&conn, "passiveDnsRecord", 301).expect("count"));
+            let rebuild = Rebuild::start(&conn, &[("passiveDnsRecord", 20)]).expect("start");
+            assert!(rebuild.indexes.is_empty());
+            rebuild.finish(&conn).expect("finish");
+        }
+        store
+            .apply_dns(&a_records(20, 1_600_000_000))
+            .expect("small");
+        assert_eq!(dns_indexes(&store), indexes);
+        store
+            .read(|conn| {
+                let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+                assert_eq!(check, "ok");
+                let (rows, observations, first): (i64, i64, i64) = conn.query_row(
+                    "SELECT count(*), sum(observations), min(\"firstSeenDateTime\") \
+                     FROM \"passiveDnsRecord\" INDEXED BY pdns_by_value",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )?;
+                assert_eq!(
+                    (rows, observations, first),
+                    (300, 320, 1_600_000_000_000_000)
+                );
+                Ok(())
+            })
+            .expect("read");
     }
 
     #[test]

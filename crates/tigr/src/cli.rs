@@ -165,7 +165,8 @@ pub struct DnsIngestArgs {
     /// Files to read (`-` for standard input); gzip and zstd are detected and decompressed.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Distinct records aggregated in memory before a batch is written (bounds memory: ~200 bytes each).
+    /// Distinct records aggregated in memory before a batch is written (bounds memory: ~200 bytes each; threads
+    /// reading one large file share it).
     #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     pub batch_records: u64,
     /// No progress bar (it is only drawn on a terminal anyway).

@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod dns;
 pub mod dnstap;
+pub mod pieces;
 pub mod run;
 pub mod scan;
 
@@ -124,6 +125,7 @@ fn ingest_dns(data: &Path, format: dns::DnsFormat, args: &DnsIngestArgs) -> Resu
     let options = dns::DnsOptions {
         max_records: usize::try_from(args.batch_records).unwrap_or(usize::MAX),
         progress: !args.no_progress,
+        ..dns::DnsOptions::default()
     };
     let summary = dns::ingest(store, &format, &args.paths, &options)?;
     Ok(print_total(&summary, &summary.report))

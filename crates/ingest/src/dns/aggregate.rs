@@ -6,8 +6,10 @@
 use super::observation::{DnsSink, Observation, ObservationError, Rdata};
 use super::rtype::RecordType;
 use crate::report::{Reject, Report};
+use std::borrow::Borrow;
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::hash::{Hash, Hasher};
+use std::net::{IpAddr, Ipv4Addr};
 use tigr_model::batch::{DnsBatch, HostSighting, Resolution, SubdomainSighting, UnclassifiedValue};
 use tigr_model::id::{encode_key, host_type, normalize_name, passive_dns_id};
 
@@ -51,11 +53,68 @@ impl Seen {
     }
 }
 
+/// Keys this long or shorter (most) are stored in the map's entries themselves.
+const INLINE_KEY: usize = 54;
+
+/// An aggregation key as the map holds it. Aggregation is bound by memory latency (every observation looks up a
+/// map far larger than the CPU caches), so a key is kept where the lookup finds its entry when it fits, instead of
+/// behind a pointer that costs a second cache miss.
+#[derive(Debug)]
+enum StoredKey {
+    Inline { len: u8, bytes: [u8; INLINE_KEY] },
+    Heap(Box<[u8]>),
+}
+
+impl StoredKey {
+    fn new(key: &[u8]) -> Self {
+        match u8::try_from(key.len()) {
+            Ok(len) if key.len() <= INLINE_KEY => {
+                let mut bytes = [0; INLINE_KEY];
+                bytes[..key.len()].copy_from_slice(key);
+                Self::Inline { len, bytes }
+            }
+            _ => Self::Heap(key.into()),
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Self::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            Self::Heap(bytes) => bytes,
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(self.bytes()).expect("keys are made from strings")
+    }
+}
+
+// Lookups go by `&[u8]`: equality and hashing are those of the bytes.
+impl Borrow<[u8]> for StoredKey {
+    fn borrow(&self) -> &[u8] {
+        self.bytes()
+    }
+}
+
+impl PartialEq for StoredKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes() == other.bytes()
+    }
+}
+
+impl Eq for StoredKey {}
+
+impl Hash for StoredKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.bytes().hash(state);
+    }
+}
+
 /// Aggregates observations into distinct records until it holds `max_records`, then wants draining.
 #[derive(Debug)]
 pub struct Aggregator {
     /// `name SEP type SEP kind SEP value` → sightings (the type as one char, see [`type_char`]).
-    records: HashMap<Box<str>, Seen, FastHash>,
+    records: HashMap<StoredKey, Seen, FastHash>,
     max_records: usize,
     observations: u64,
     key: String,
@@ -109,11 +168,11 @@ impl Aggregator {
         key.push(SEP);
         let kind = push_value(key, o.rtype, o.rdata)?;
         key.replace_range(kind_at..kind_at + 1, kind_tag(kind));
-        match self.records.get_mut(key.as_str()) {
+        match self.records.get_mut(key.as_bytes()) {
             Some(seen) => seen.merge(o.first_seen, o.last_seen, o.count),
             None => {
                 self.records.insert(
-                    key.as_str().into(),
+                    StoredKey::new(key.as_bytes()),
                     Seen {
                         first: o.first_seen,
                         last: o.last_seen,
@@ -150,7 +209,7 @@ impl Aggregator {
 /// Aggregated records taken out of an [`Aggregator`], not yet expanded into a store batch.
 #[derive(Debug)]
 pub struct Aggregated {
-    records: HashMap<Box<str>, Seen, FastHash>,
+    records: HashMap<StoredKey, Seen, FastHash>,
     collected: i64,
 }
 
@@ -166,69 +225,99 @@ impl Aggregated {
     }
 
     /// The store batch: resolutions, every host they mention with its first/last sighting, subdomains below
-    /// registrable domains (and those domains as hosts), and the unclassified values. Items are unique per id, in
-    /// no particular order.
+    /// registrable domains (and those domains as hosts), and the unclassified values. Items are unique per id and
+    /// sorted by id, so the store writes each table in key order.
+    ///
+    /// Resolutions are expanded on the calling thread and the rest on a second one: this runs while a large batch
+    /// waits to be written, when the threads that read the input have nothing left to do.
     pub fn into_batch(self) -> DnsBatch {
-        let mut batch = DnsBatch {
+        let (resolutions, sightings) = std::thread::scope(|scope| {
+            let sightings = scope.spawn(|| self.sightings());
+            let resolutions = self.resolutions();
+            let sightings = sightings
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (resolutions, sightings)
+        });
+        let (hosts, subdomains, unclassified) = sightings;
+        DnsBatch {
             collected: self.collected,
-            ..DnsBatch::default()
-        };
-        let mut hosts: HashMap<String, (i64, i64), FastHash> =
-            HashMap::with_capacity_and_hasher(self.records.len(), FastHash::default());
-        let mut sight = |id: &str, seen: &Seen| match hosts.get_mut(id) {
-            // Most hosts are seen in several records: look up before allocating a key.
-            Some((first, last)) => {
-                *first = (*first).min(seen.first);
-                *last = (*last).max(seen.last);
-            }
-            None => {
-                hosts.insert(id.to_owned(), (seen.first, seen.last));
-            }
-        };
-        let mut unclassified: HashMap<String, (String, String), FastHash> = HashMap::default();
-        batch.resolutions.reserve(self.records.len());
-        for (key, seen) in self.records {
-            let mut parts = key.splitn(4, SEP);
-            let (Some(name), Some(code), Some(tag), Some(value)) =
-                (parts.next(), parts.next(), parts.next(), parts.next())
-            else {
-                unreachable!("aggregation keys always have four parts")
-            };
-            let rtype = char_type(code);
-            let kind = match tag {
-                "a" => ValueKind::Address,
-                "n" => ValueKind::Name,
-                _ => ValueKind::Unclassified,
-            };
-            let record_type = rtype.name().into_owned();
-            sight(name, &seen);
-            let artifact_id = match kind {
-                ValueKind::Address | ValueKind::Name => {
-                    sight(value, &seen);
-                    value.to_owned()
+            resolutions,
+            hosts,
+            subdomains,
+            unclassified,
+        }
+    }
+
+    /// One resolution per record, sorted by id.
+    fn resolutions(&self) -> Vec<Resolution> {
+        let resolutions: Vec<Resolution> = self
+            .records
+            .iter()
+            .map(|(key, seen)| {
+                let key = Key::parse(key.as_str());
+                let record_type = key.rtype.name().into_owned();
+                let artifact_id = match key.kind {
+                    ValueKind::Address | ValueKind::Name => key.value.to_owned(),
+                    ValueKind::Unclassified => encode_key(&[record_type.as_str(), key.value]),
+                };
+                Resolution {
+                    id: passive_dns_id(key.name, &record_type, key.value),
+                    name: key.name.to_owned(),
+                    record_type,
+                    artifact_type: key.kind.artifact_type(),
+                    artifact_id,
+                    first_seen: seen.first,
+                    last_seen: seen.last,
+                    observations: seen.count,
                 }
+            })
+            .collect();
+        sorted_by_id(resolutions, |r| &r.id)
+    }
+
+    /// Hosts, subdomains and unclassified values, each sorted by id.
+    fn sightings(
+        &self,
+    ) -> (
+        Vec<HostSighting>,
+        Vec<SubdomainSighting>,
+        Vec<UnclassifiedValue>,
+    ) {
+        // Host ids borrow from the keys (most hosts appear in several records), with their sightings and whether
+        // they are known to be addresses.
+        let mut hosts: HashMap<&str, (i64, i64, bool), FastHash> =
+            HashMap::with_capacity_and_hasher(2 * self.records.len(), FastHash::default());
+        let mut sight = |id, seen: &Seen, address| {
+            let (first, last, _) = hosts.entry(id).or_insert((seen.first, seen.last, address));
+            *first = (*first).min(seen.first);
+            *last = (*last).max(seen.last);
+        };
+        let mut unclassified: HashMap<String, UnclassifiedValue, FastHash> = HashMap::default();
+        for (key, seen) in &self.records {
+            let key = Key::parse(key.as_str());
+            sight(key.name, seen, false);
+            match key.kind {
+                ValueKind::Address => sight(key.value, seen, true),
+                ValueKind::Name => sight(key.value, seen, false),
                 ValueKind::Unclassified => {
-                    let id = encode_key(&[record_type.as_str(), value]);
+                    let kind = key.rtype.name().into_owned();
+                    let id = encode_key(&[kind.as_str(), key.value]);
                     unclassified
                         .entry(id.clone())
-                        .or_insert_with(|| (record_type.clone(), value.to_owned()));
-                    id
+                        .or_insert_with(|| UnclassifiedValue {
+                            id,
+                            kind,
+                            value: key.value.to_owned(),
+                        });
                 }
-            };
-            batch.resolutions.push(Resolution {
-                id: passive_dns_id(name, &record_type, value),
-                name: name.to_owned(),
-                record_type,
-                artifact_type: kind.artifact_type(),
-                artifact_id,
-                first_seen: seen.first,
-                last_seen: seen.last,
-                observations: seen.count,
-            });
+            }
         }
-        let mut implied: HashMap<&str, (), FastHash> = HashMap::default();
-        for (id, (first, _)) in &hosts {
-            if host_type(id) == "ipAddress" {
+        let mut subdomains = Vec::new();
+        let mut implied: Vec<&str> = Vec::new();
+        for (&id, &(first, _, address)) in &hosts {
+            // Names are checked too: an owner name may be an address literal.
+            if address || host_type(id) == "ipAddress" {
                 continue;
             }
             let Some(registrable) = registrable_domain(id) else {
@@ -237,34 +326,93 @@ impl Aggregated {
             if registrable == id {
                 continue;
             }
-            batch.subdomains.push(SubdomainSighting {
-                id: encode_key(&[id.as_str(), registrable]),
-                host: id.clone(),
+            subdomains.push(SubdomainSighting {
+                id: encode_key(&[id, registrable]),
+                host: id.to_owned(),
                 parent: registrable.to_owned(),
-                first_seen: *first,
+                first_seen: first,
             });
             if !hosts.contains_key(registrable) {
-                implied.insert(registrable, ());
+                implied.push(registrable);
             }
         }
-        let implied: Vec<String> = implied.into_keys().map(str::to_owned).collect();
-        batch.hosts = hosts
+        let all: Vec<(&str, Option<(i64, i64)>)> = hosts
+            .into_iter()
+            .map(|(id, (first, last, _))| (id, Some((first, last))))
+            .chain(implied.into_iter().map(|id| (id, None)))
+            .collect();
+        let mut all = sorted_by_id(all, |host| host.0);
+        // Several subdomains imply the same registrable domain.
+        all.dedup_by(|b, a| a.0 == b.0);
+        let hosts = all
             .into_iter()
             .map(|(id, seen)| HostSighting {
-                id,
-                seen: Some(seen),
+                id: id.to_owned(),
+                seen,
             })
-            .chain(
-                implied
-                    .into_iter()
-                    .map(|id| HostSighting { id, seen: None }),
-            )
             .collect();
-        batch.unclassified = unclassified
-            .into_iter()
-            .map(|(id, (kind, value))| UnclassifiedValue { id, kind, value })
-            .collect();
-        batch
+        (
+            hosts,
+            sorted_by_id(subdomains, |s| &s.id),
+            sorted_by_id(unclassified.into_values().collect(), |u| &u.id),
+        )
+    }
+}
+
+/// `items` sorted by the text `id` gives. Items come by the hundred thousand, and comparing two ids read through
+/// pointers costs two cache misses: the sort compares 16-byte prefixes kept beside the positions instead, and reads
+/// ids only to break ties.
+fn sorted_by_id<T>(items: Vec<T>, id: impl Fn(&T) -> &str) -> Vec<T> {
+    // Zero-padded big-endian prefixes order as the texts they start do.
+    let prefix = |text: &str| {
+        let mut bytes = [0; 16];
+        let n = text.len().min(16);
+        bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
+        u128::from_be_bytes(bytes)
+    };
+    let mut order: Vec<(u128, usize)> = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (prefix(id(item)), i))
+        .collect();
+    order.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| id(&items[a.1]).cmp(id(&items[b.1])))
+    });
+    let mut items: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .map(|(_, i)| items[i].take().expect("every position appears once"))
+        .collect()
+}
+
+/// The parts of an aggregation key.
+struct Key<'a> {
+    name: &'a str,
+    rtype: RecordType,
+    kind: ValueKind,
+    value: &'a str,
+}
+
+impl<'a> Key<'a> {
+    fn parse(key: &'a str) -> Self {
+        let mut parts = key.splitn(4, SEP);
+        let (Some(name), Some(code), Some(tag), Some(value)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            unreachable!("aggregation keys always have four parts")
+        };
+        let kind = match tag {
+            "a" => ValueKind::Address,
+            "n" => ValueKind::Name,
+            _ => ValueKind::Unclassified,
+        };
+        Self {
+            name,
+            rtype: char_type(code),
+            kind,
+            value,
+        }
     }
 }
 
@@ -325,6 +473,12 @@ fn push_value(
         (Rdata::Text(text), _) => text.trim(),
     };
     if let Some(family) = family {
+        // Text the IPv4 parser accepts is already canonical (it refuses leading zeros and anything around the
+        // address): no need to format it again.
+        if family == 4 && text.parse::<Ipv4Addr>().is_ok() {
+            out.push_str(text);
+            return Ok(ValueKind::Address);
+        }
         let ip = text
             .parse::<IpAddr>()
             .ok()
@@ -400,6 +554,30 @@ impl<F: FnMut(Aggregated)> Aggregating<F> {
         if !self.aggregator.is_empty() {
             let taken = self.aggregator.take((self.clock)());
             (self.flush)(taken);
+        }
+    }
+
+    /// Adds the records another aggregator holds (one that read another part of the input), handing over what is
+    /// held whenever the aggregator fills up on the way. Rejects and counts are the caller's to merge.
+    pub fn absorb(&mut self, other: Aggregator) {
+        let own = &mut self.aggregator;
+        own.observations += other.observations;
+        if own.records.is_empty() && other.records.len() < own.max_records {
+            // The usual case (the first part of an input): take the map as it is instead of rehashing every key.
+            own.records = other.records;
+            return;
+        }
+        for (key, seen) in other.records {
+            let own = &mut self.aggregator;
+            match own.records.get_mut(key.bytes()) {
+                Some(held) => held.merge(seen.first, seen.last, seen.count),
+                None => {
+                    own.records.insert(key, seen);
+                }
+            }
+            if own.is_full() {
+                self.flush();
+            }
         }
     }
 }
@@ -620,5 +798,100 @@ mod tests {
             [2, 1]
         );
         assert_eq!(batches.remove(0).into_batch().collected, 7);
+    }
+
+    #[test]
+    fn sorting_by_id_orders_as_the_ids_do() {
+        let ids = [
+            "b",
+            "",
+            "a",
+            "abcdefghijklmnop",
+            "abcdefghijklmnopq",
+            "abcdefghijklmnopa",
+            "a\0",
+            "ab",
+            "é",
+            "z",
+            "abcdefghijklmnoo",
+        ];
+        let mut expected: Vec<&str> = ids.to_vec();
+        expected.sort();
+        assert_eq!(sorted_by_id(ids.to_vec(), |id| id), expected);
+    }
+
+    #[test]
+    fn short_and_long_keys_merge_alike() {
+        let long = format!("{}.example.com", "label".repeat(20));
+        let mut agg = Aggregator::new(10);
+        for (name, time) in [
+            ("a.example.com", 2),
+            (&long, 3),
+            ("a.example.com", 1),
+            (&long, 4),
+        ] {
+            agg.add(&obs(name, "A", "192.0.2.1", time)).unwrap();
+        }
+        assert!(matches!(
+            agg.records.keys().map(|k| k.bytes().len()).max(),
+            Some(len) if len > INLINE_KEY
+        ));
+        assert_eq!(
+            record_lines(&agg.drain(0)),
+            [
+                "a.example.com A ipAddress:192.0.2.1 1..2 x2".to_owned(),
+                format!("{long} A ipAddress:192.0.2.1 3..4 x2"),
+            ]
+        );
+    }
+
+    #[test]
+    fn absorbing_merges_and_flushes_when_full() {
+        let part = |names: &[&str], time| {
+            let mut agg = Aggregator::new(10);
+            for name in names {
+                agg.add(&obs(name, "A", "192.0.2.1", time)).unwrap();
+            }
+            agg
+        };
+        let mut batches = Vec::new();
+        let mut sink = Aggregating::new(3, || 0, |b| batches.push(b));
+        sink.absorb(part(&["a.example.com", "b.example.com"], 5));
+        sink.absorb(part(
+            &["b.example.com", "c.example.com", "d.example.com"],
+            9,
+        ));
+        sink.flush();
+        drop(sink);
+        assert!(batches.iter().all(|b| b.len() <= 3));
+        // A record may be split over two batches (the store merges them): merge them here the same way.
+        let mut merged: HashMap<String, Seen> = HashMap::new();
+        for batch in batches {
+            for r in batch.into_batch().resolutions {
+                let seen = (r.first_seen, r.last_seen, r.observations);
+                merged
+                    .entry(r.name)
+                    .and_modify(|s| s.merge(seen.0, seen.1, seen.2))
+                    .or_insert(Seen {
+                        first: seen.0,
+                        last: seen.1,
+                        count: seen.2,
+                    });
+            }
+        }
+        let mut lines: Vec<String> = merged
+            .into_iter()
+            .map(|(name, s)| format!("{name} {}..{} x{}", s.first, s.last, s.count))
+            .collect();
+        lines.sort();
+        assert_eq!(
+            lines,
+            [
+                "a.example.com 5..5 x1",
+                "b.example.com 5..9 x2",
+                "c.example.com 9..9 x1",
+                "d.example.com 9..9 x1",
+            ]
+        );
     }
 }
