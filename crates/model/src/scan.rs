@@ -179,7 +179,7 @@ impl PortFinding {
         // Banners that change with every scan (a `Date:` header) would grow a port without bound: the most
         // recently seen ones are kept.
         if self.banners.len() > MAX_BANNERS {
-            self.banners.sort_by(|a, b| b.seen.last.cmp(&a.seen.last));
+            self.banners.sort_by_key(|b| std::cmp::Reverse(b.seen.last));
             self.banners.truncate(MAX_BANNERS);
         }
         match (&self.certificate, &other.certificate) {
