@@ -4,29 +4,26 @@
 //! Parsing and aggregation run on the calling thread, except for large plain files of a format whose lines stand
 //! alone (COF, passivedns): those are cut into newline-aligned pieces read on a thread each ([`crate::pieces`]), each
 //! thread aggregating on its own, and the pieces' aggregates are merged when the file is done. The store writes on a
-//! writer thread fed through a channel of [`WRITE_QUEUE`] batches, so a slow disk slows the parsers down
+//! writer thread fed through a channel of [`crate::run::WRITE_QUEUE`] batches, so a slow disk slows the parsers down
 //! (backpressure) instead of growing memory.
 
 use crate::pieces::{Origin, Rejects, line_ranges};
-use anyhow::{Context, Result, anyhow};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use crate::run::{StopOnFailure, Writer, open_input, peak_memory_kib, progress_bar};
+use anyhow::{Context, Result};
+use indicatif::ProgressBar;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
 use tigr_ingest::dns::{
     Aggregated, Aggregating, Aggregator, DnsSink, Observation, ObservationError,
 };
-use tigr_ingest::input::{Compression, Counting, compression_of, decompressed};
+use tigr_ingest::input::{Compression, Counting, compression_of};
 use tigr_ingest::report::{Reject, Report};
 use tigr_store::Store;
-
-/// Batches queued for the writer before the parser waits.
-pub const WRITE_QUEUE: usize = 2;
 
 /// Most threads reading one file.
 pub const MAX_READ_THREADS: usize = 4;
@@ -134,96 +131,17 @@ impl std::fmt::Display for DnsSummary {
     }
 }
 
-/// The process's peak resident memory (Linux `VmHWM`), if the platform tells.
-pub fn peak_memory_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// The store writer thread's end of the channel, and what it did.
-pub struct Writer {
-    sender: Option<SyncSender<Aggregated>>,
-    failed: Arc<AtomicBool>,
-    handle: Option<std::thread::JoinHandle<Result<(u64, u64)>>>,
-}
-
-impl Writer {
-    /// Starts a thread applying batches to `store` in order. It also expands them ([`Aggregated::into_batch`]), so
-    /// that work happens beside the reading thread rather than on it.
-    pub fn start(store: Arc<dyn Store>) -> Self {
-        let (sender, receiver): (SyncSender<Aggregated>, Receiver<Aggregated>) =
-            sync_channel(WRITE_QUEUE);
-        let failed = Arc::new(AtomicBool::new(false));
-        let flag = failed.clone();
-        let handle = std::thread::Builder::new()
-            .name("tigr-dns-writer".into())
-            .spawn(move || {
-                let (mut written, mut batches) = (0, 0);
-                for aggregated in receiver {
-                    match store.apply_dns(&aggregated.into_batch()) {
-                        Ok(stats) => {
-                            written += stats.entities;
-                            batches += 1;
-                        }
-                        Err(e) => {
-                            flag.store(true, Ordering::Relaxed);
-                            return Err(e).context(
-                                "writing passive DNS to the store (the failed batch was rolled back)",
-                            );
-                        }
-                    }
-                }
-                Ok((written, batches))
-            })
-            .expect("spawning the writer thread");
-        Self {
-            sender: Some(sender),
-            failed,
-            handle: Some(handle),
+/// The store writer for passive DNS. It also expands batches ([`Aggregated::into_batch`]), so that work happens
+/// beside the reading threads rather than on them.
+pub fn writer(store: Arc<dyn Store>) -> Writer<Aggregated> {
+    Writer::start("passive DNS", move |aggregated: Aggregated| {
+        if aggregated.is_empty() {
+            return Ok(0);
         }
-    }
-
-    /// Queues a batch, waiting while the queue is full. Returns false once the writer has failed.
-    pub fn send(&self, batch: Aggregated) -> bool {
-        if batch.is_empty() {
-            return true;
-        }
-        match &self.sender {
-            Some(sender) => sender.send(batch).is_ok(),
-            None => false,
-        }
-    }
-
-    /// Set once a write failed: inputs should stop.
-    pub fn failed(&self) -> Arc<AtomicBool> {
-        self.failed.clone()
-    }
-
-    /// Waits for every queued batch to be written; returns (rows written, batches).
-    pub fn finish(mut self) -> Result<(u64, u64)> {
-        self.sender.take();
-        match self.handle.take().map(std::thread::JoinHandle::join) {
-            Some(Ok(result)) => result,
-            Some(Err(_)) => Err(anyhow!("the store writer thread panicked")),
-            None => Ok((0, 0)),
-        }
-    }
-}
-
-/// Stops reading (with an error) once the writer failed, so a parser does not run on for nothing.
-struct StopOnFailure<R> {
-    inner: R,
-    failed: Arc<AtomicBool>,
-}
-
-impl<R: Read> Read for StopOnFailure<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.failed.load(Ordering::Relaxed) {
-            return Err(io::Error::other("stopped: the store writer failed"));
-        }
-        self.inner.read(buf)
-    }
+        store
+            .apply_dns(&aggregated.into_batch())
+            .map(|stats| stats.entities)
+    })
 }
 
 /// The progress bar and the counts it shows, shared by the reading threads.
@@ -313,20 +231,8 @@ pub fn ingest(
     options: &DnsOptions,
 ) -> Result<DnsSummary> {
     let started = Instant::now();
-    let writer = Writer::start(store);
-    let total: u64 = paths
-        .iter()
-        .filter_map(|p| std::fs::metadata(p).ok().map(|m| m.len()))
-        .sum();
-    let bar = if options.progress {
-        ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} {bytes_per_sec} {msg}")
-            .expect("valid template"),
-    );
+    let writer = writer(store);
+    let bar = progress_bar(paths, options.progress);
     let progress = Progress {
         bar: bar.clone(),
         bytes: Arc::new(AtomicU64::new(0)),
@@ -406,7 +312,7 @@ fn read_file<F: FnMut(Aggregated)>(
     path: &Path,
     name: &str,
     options: &DnsOptions,
-    writer: &Writer,
+    writer: &Writer<Aggregated>,
     sink: &mut RunSink<'_, F>,
     report: &mut Report,
 ) -> Result<Compression> {
@@ -480,7 +386,7 @@ fn read_pieces<F: FnMut(Aggregated)>(
     name: &str,
     ranges: &[Range<u64>],
     options: &DnsOptions,
-    writer: &Writer,
+    writer: &Writer<Aggregated>,
     sink: &mut RunSink<'_, F>,
     report: &mut Report,
 ) -> Result<()> {
@@ -584,16 +490,7 @@ fn read_one<S: DnsSink>(
     failed: &Arc<AtomicBool>,
     sink: &mut S,
 ) -> Result<Compression> {
-    let raw: Box<dyn Read + Send> = if name == "-" {
-        Box::new(io::stdin())
-    } else {
-        Box::new(std::fs::File::open(path).with_context(|| format!("opening {name}"))?)
-    };
-    let raw = StopOnFailure {
-        inner: Counting::new(raw, bytes.clone()),
-        failed: failed.clone(),
-    };
-    let (compression, input) = decompressed(raw).with_context(|| format!("reading {name}"))?;
+    let (compression, input) = open_input(path, name, bytes, failed)?;
     parse(format, input, name, sink)?;
     Ok(compression)
 }

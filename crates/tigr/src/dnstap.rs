@@ -8,7 +8,6 @@
 //! aggregated since the last write; SQLite transactions mean the store itself is never left half-written.
 
 use crate::cli::{DnstapSensorArgs, Listen};
-use crate::dns::Writer;
 use anyhow::{Context, Result};
 use std::path::Path;
 use std::process::ExitCode;
@@ -74,7 +73,7 @@ fn aggregate(
     mut receiver: mpsc::Receiver<Message>,
     max_records: usize,
 ) -> Result<Report> {
-    let writer = Writer::start(store);
+    let writer = crate::dns::writer(store);
     let mut total = Report::default();
     let mut sink = Aggregating::new(max_records, tigr_model::datetime::now, |batch| {
         writer.send(batch);

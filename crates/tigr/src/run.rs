@@ -37,6 +37,8 @@ impl<T: Send + 'static> Writer<T> {
                 let (mut written, mut batches) = (0, 0);
                 for batch in receiver {
                     match apply(batch) {
+                        // A batch that turned out empty is not counted.
+                        Ok(0) => {}
                         Ok(rows) => {
                             written += rows;
                             batches += 1;
@@ -84,9 +86,11 @@ impl<T: Send + 'static> Writer<T> {
 }
 
 /// Stops reading (with an error) once the writer failed, so a parser does not run on for nothing.
-struct StopOnFailure<R> {
-    inner: R,
-    failed: Arc<AtomicBool>,
+pub struct StopOnFailure<R> {
+    /// The input.
+    pub inner: R,
+    /// Set by the writer when a write failed.
+    pub failed: Arc<AtomicBool>,
 }
 
 impl<R: Read> Read for StopOnFailure<R> {
