@@ -71,7 +71,24 @@ pub enum LineReject {
     InvalidUtf8,
 }
 
+/// One format's reject reasons for the lines [`Lines`] skips (`masscan: line too long`, …).
+#[derive(Debug, Clone, Copy)]
+pub struct LineReasons {
+    /// For a line longer than the cap.
+    pub too_long: &'static str,
+    /// For a line that is not UTF-8.
+    pub invalid_utf8: &'static str,
+}
+
 impl LineReject {
+    /// This reject's reason in a format's terms.
+    pub fn reason_in(self, reasons: &LineReasons) -> &'static str {
+        match self {
+            LineReject::TooLong => reasons.too_long,
+            LineReject::InvalidUtf8 => reasons.invalid_utf8,
+        }
+    }
+
     /// The reject reason the DNS line readers use.
     pub fn reason(self) -> &'static str {
         match self {

@@ -8,7 +8,9 @@
 //! (backpressure) instead of growing memory.
 
 use crate::pieces::{Origin, Rejects, line_ranges};
-use crate::run::{StopOnFailure, Writer, open_input, peak_memory_kib, progress_bar};
+use crate::run::{
+    StopOnFailure, Writer, compression_note, open_input, progress_bar, write_peak_memory,
+};
 use anyhow::{Context, Result};
 use indicatif::ProgressBar;
 use std::fs::File;
@@ -124,10 +126,7 @@ impl std::fmt::Display for DnsSummary {
             self.written,
             self.batches
         )?;
-        if let Some(kib) = peak_memory_kib() {
-            write!(f, "; peak memory {:.0} MB", kib as f64 / 1024.0)?;
-        }
-        Ok(())
+        write_peak_memory(f)
     }
 }
 
@@ -264,11 +263,7 @@ pub fn ingest(
             Ok(compression) => eprintln!(
                 "{name}: {}{}: {file_report}",
                 format.name(),
-                match compression {
-                    Compression::None => "",
-                    Compression::Gzip => " (gzip)",
-                    Compression::Zstd => " (zstd)",
-                }
+                compression_note(*compression)
             ),
             Err(e) => eprintln!("{name}: stopped: {e:#} (after {file_report})"),
         });

@@ -150,6 +150,14 @@ pub fn progress_bar(paths: &[PathBuf], enabled: bool) -> ProgressBar {
     progress
 }
 
+/// Ends a run's summary line with the process's peak memory, where the platform tells it.
+pub fn write_peak_memory(f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    match peak_memory_kib() {
+        Some(kib) => write!(f, "; peak memory {:.0} MB", kib as f64 / 1024.0),
+        None => Ok(()),
+    }
+}
+
 /// The process's peak resident memory (Linux `VmHWM`), if the platform tells.
 pub fn peak_memory_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

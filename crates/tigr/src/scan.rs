@@ -1,7 +1,7 @@
 //! Scanner ingest runs (`tigr ingest nmap|masscan|zgrab2`): parse on the calling thread, derive and aggregate
 //! findings, write batches on a writer thread, with a progress bar and a summary.
 
-use crate::run::{Writer, compression_note, open_input, peak_memory_kib, progress_bar};
+use crate::run::{Writer, compression_note, open_input, progress_bar, write_peak_memory};
 use anyhow::Result;
 use indicatif::ProgressBar;
 use std::io::BufRead;
@@ -91,10 +91,7 @@ impl std::fmt::Display for ScanSummary {
             self.written,
             self.batches
         )?;
-        if let Some(kib) = peak_memory_kib() {
-            write!(f, "; peak memory {:.0} MB", kib as f64 / 1024.0)?;
-        }
-        Ok(())
+        write_peak_memory(f)
     }
 }
 

@@ -662,32 +662,16 @@ fn write_rdata(
             cursor.name(scratch, out)?;
             cursor.type_bitmap(out)?;
         }
-        // NSEC3
+        // NSEC3: NSEC3PARAM's fields, then the next hashed owner and the type bitmap.
         50 => {
-            push_decimal(out, cursor.u8()?);
-            out.push(' ');
-            push_decimal(out, cursor.u8()?);
-            out.push(' ');
-            push_decimal(out, cursor.u16()?);
-            out.push(' ');
-            let salt_len = cursor.u8()?;
-            push_salt(out, cursor.bytes(salt_len as usize)?);
+            push_nsec3_parameters(cursor, out)?;
             out.push(' ');
             let hash_len = cursor.u8()?;
             push_base32hex(out, cursor.bytes(hash_len as usize)?);
             cursor.type_bitmap(out)?;
         }
         // NSEC3PARAM
-        51 => {
-            push_decimal(out, cursor.u8()?);
-            out.push(' ');
-            push_decimal(out, cursor.u8()?);
-            out.push(' ');
-            push_decimal(out, cursor.u16()?);
-            out.push(' ');
-            let salt_len = cursor.u8()?;
-            push_salt(out, cursor.bytes(salt_len as usize)?);
-        }
+        51 => push_nsec3_parameters(cursor, out)?,
         // TLSA, SMIMEA
         52 | 53 => {
             for i in 0..3 {
@@ -1131,6 +1115,19 @@ fn push_base64_field(out: &mut String, bytes: &[u8]) {
         out.push(' ');
         push_base64(out, bytes);
     }
+}
+
+/// The fields NSEC3 and NSEC3PARAM share: hash algorithm, flags, iterations and salt.
+fn push_nsec3_parameters(cursor: &mut RdataCursor<'_>, out: &mut String) -> Result<(), WireError> {
+    push_decimal(out, cursor.u8()?);
+    out.push(' ');
+    push_decimal(out, cursor.u8()?);
+    out.push(' ');
+    push_decimal(out, cursor.u16()?);
+    out.push(' ');
+    let salt_len = cursor.u8()?;
+    push_salt(out, cursor.bytes(salt_len as usize)?);
+    Ok(())
 }
 
 /// An NSEC3 salt: hex, or `-` when empty.

@@ -247,25 +247,21 @@ impl<F: FnMut(ScanBatch)> ScanAggregator<F> {
             .into_iter()
             .map(|d| (d.name, d.version, Some(d.category), d.rule))
             .collect();
-        // The scanner's own identification, when no rule knows its product (a rule on the service alone would
-        // have fired; its name may differ from the scanner's, e.g. `Apache httpd` is `Apache HTTP Server`).
+        // The scanner's own identification, when no rule knows its service (a rule's name may differ from the
+        // scanner's, e.g. `Apache httpd` is `Apache HTTP Server`, so names are not compared).
         if let Some((service, product)) = r
             .service
             .as_ref()
             .and_then(|s| Some((s, s.product.as_ref()?)))
+            && !self.rules.knows_service(service)
         {
-            let mut service_only =
-                PortReport::new(&r.address, r.port, r.transport, r.state, r.time);
-            service_only.service = Some(service.clone());
-            if self.rules.detect(&service_only).is_empty() {
-                let category = service.cpes.iter().find_map(|cpe| cpe_category(cpe));
-                detections.push((
-                    product.clone(),
-                    service.version.clone(),
-                    category.map(str::to_owned),
-                    "scanner-service".to_owned(),
-                ));
-            }
+            let category = service.cpes.iter().find_map(|cpe| cpe_category(cpe));
+            detections.push((
+                product.clone(),
+                service.version.clone(),
+                category.map(str::to_owned),
+                "scanner-service".to_owned(),
+            ));
         }
         for (name, version, category, rule) in detections {
             let key = ComponentKey::new(host, &name, version.as_deref(), category.as_deref());

@@ -52,7 +52,7 @@ mod xml;
 use super::payload::{bytes_to_text, certificate_from_base64, parse_http_head};
 use super::{Banner, HttpResponse, PortReport, PortState, ScanSink, Service, Transport};
 use crate::epoch;
-use crate::lines::{LineReject, Lines};
+use crate::lines::{LineReasons, Lines};
 use std::borrow::Cow;
 use std::io::{self, BufRead, Read};
 use std::net::IpAddr;
@@ -294,19 +294,15 @@ impl<S: ScanSink> Reader<'_, S> {
 
     fn read_lines(&mut self, input: impl BufRead) -> io::Result<()> {
         let mut lines = Lines::new(input);
+        const REASONS: LineReasons = LineReasons {
+            too_long: "masscan: line too long",
+            invalid_utf8: "masscan: invalid UTF-8",
+        };
         loop {
-            let mut line_rejects = Vec::new();
             let next = lines.next_line_or_reject(|why, location, message| {
-                line_rejects.push((why, location, message));
-            })?;
-            for (why, location, message) in line_rejects {
                 self.stats.lines += 1;
-                let reason = match why {
-                    LineReject::TooLong => "masscan: line too long",
-                    LineReject::InvalidUtf8 => "masscan: invalid UTF-8",
-                };
-                self.reject(reason, location, message);
-            }
+                self.reject(why.reason_in(&REASONS), location, message);
+            })?;
             let Some(line) = next else {
                 return Ok(());
             };

@@ -40,7 +40,7 @@ mod tests;
 
 use super::payload::certificate_from_base64;
 use super::{Banner, PortReport, PortState, ScanSink, Service, SshHostKey, Transport};
-use crate::lines::{LineReject, Lines};
+use crate::lines::{LineReasons, Lines};
 use crate::raw_json;
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
@@ -163,19 +163,15 @@ pub fn read_zgrab2<R: BufRead>(
         stats: Zgrab2Stats::default(),
     };
     let mut lines = Lines::with_max_bytes(input, MAX_LINE_BYTES);
+    const REASONS: LineReasons = LineReasons {
+        too_long: "zgrab2: line too long",
+        invalid_utf8: "zgrab2: invalid UTF-8",
+    };
     loop {
-        let mut line_rejects = Vec::new();
         let next = lines.next_line_or_reject(|why, location, message| {
-            line_rejects.push((why, location, message));
-        })?;
-        for (why, location, message) in line_rejects {
             reader.stats.lines += 1;
-            let reason = match why {
-                LineReject::TooLong => "zgrab2: line too long",
-                LineReject::InvalidUtf8 => "zgrab2: invalid UTF-8",
-            };
-            reader.reject(reason, location, message);
-        }
+            reader.reject(why.reason_in(&REASONS), location, message);
+        })?;
         let Some(line) = next else {
             return Ok(reader.stats);
         };

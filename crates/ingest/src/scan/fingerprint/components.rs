@@ -8,7 +8,7 @@
 
 use super::cookie::set_cookie;
 use super::html::{decode_entities, tags};
-use super::patterns::{PatternSet, PatternSetBuilder, RuleError, compile};
+use super::patterns::{PatternSet, PatternSetBuilder, RuleError, RuleFile, compile};
 use crate::scan::{HttpResponse, PortReport, Service};
 use regex::bytes::Regex;
 use serde::Deserialize;
@@ -120,15 +120,6 @@ struct RuleDef {
     _counterexamples: IgnoredAny,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RuleFile {
-    /// Documentation of the format, for people.
-    #[serde(default, rename = "about")]
-    _about: IgnoredAny,
-    rules: Vec<RuleDef>,
-}
-
 /// A matcher that fired: the rule and the version its evidence gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Hit {
@@ -148,7 +139,7 @@ impl ComponentRules {
 
     /// Compiles a rule file. Errors name the rule and field at fault.
     pub fn parse(text: &str) -> Result<ComponentRules, RuleError> {
-        let file: RuleFile = serde_json::from_str(text)?;
+        let file: RuleFile<RuleDef> = serde_json::from_str(text)?;
         let mut ids: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
         for (index, def) in file.rules.iter().enumerate() {
             let valid_id = !def.id.is_empty()
@@ -340,6 +331,13 @@ impl ComponentRules {
     /// Rules may exclude others (`MariaDB` excludes `MySQL`, whose product nmap also reports for MariaDB).
     pub fn detect(&self, port: &PortReport) -> Vec<Detection> {
         self.resolve(self.hits(port))
+    }
+
+    /// Whether some rule recognises the service as the scanner identified it (product, version, extra info or CPEs).
+    pub fn knows_service(&self, service: &Service) -> bool {
+        let mut hits = Vec::new();
+        self.service_hits(service, &mut hits);
+        !hits.is_empty()
     }
 
     /// Every matcher that fired, before exclusion and deduplication.

@@ -2,6 +2,17 @@
 //! those are run again on their own to read their capture group. Also the error type of rule files.
 
 use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
+/// A rule file: documentation for people (`about`) and the rules.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RuleFile<R> {
+    #[serde(default, rename = "about")]
+    _about: IgnoredAny,
+    pub(crate) rules: Vec<R>,
+}
 
 /// Why a rule file was refused. Names the rule and the field at fault where there is one.
 #[derive(Debug, thiserror::Error)]

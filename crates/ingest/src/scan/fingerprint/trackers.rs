@@ -5,7 +5,7 @@
 //! (`GoogleAnalyticsID`). All patterns are scanned for in one pass over the page; only those that matched are run
 //! again to collect every id they find.
 
-use super::patterns::{PatternSet, PatternSetBuilder, RuleError, compile};
+use super::patterns::{PatternSet, PatternSetBuilder, RuleError, RuleFile, compile};
 use foldhash::HashSet;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -51,14 +51,6 @@ struct RuleDef {
     _counterexamples: IgnoredAny,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RuleFile {
-    #[serde(default, rename = "about")]
-    _about: IgnoredAny,
-    rules: Vec<RuleDef>,
-}
-
 /// The tracker ids on an HTML page, by the builtin rules; see [`TrackerRules::find`].
 pub fn trackers(html: &str) -> Vec<TrackerMatch> {
     TrackerRules::builtin().find(html)
@@ -76,7 +68,7 @@ impl TrackerRules {
 
     /// Compiles a rule file. Errors name the rule and field at fault.
     pub fn parse(text: &str) -> Result<TrackerRules, RuleError> {
-        let file: RuleFile = serde_json::from_str(text)?;
+        let file: RuleFile<RuleDef> = serde_json::from_str(text)?;
         let mut ids = HashSet::default();
         let mut rules = Vec::with_capacity(file.rules.len());
         let mut patterns = PatternSetBuilder::new("pattern");
